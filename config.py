@@ -1,0 +1,100 @@
+"""Configuration classes: Development (SQLite in instance/), Testing, Production.
+
+Secrets come only from the environment. Production refuses to start without SECRET_KEY and
+DATABASE_URL. DATABASE_URL chooses the database: sqlite:///path or postgresql+psycopg://...
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """A setting the portal cannot start without is missing."""
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    PORTAL_NAME = "Covenant of Mayors for Safer Public Spaces"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long form must not expire
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # the 10 MB council decision plus the form around it
+    MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "file")  # file | smtp
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Covenant portal <no-reply@covenant.localhost>")
+    MAIL_SMTP_HOST = os.environ.get("MAIL_SMTP_HOST", "localhost")
+    MAIL_SMTP_PORT = _env_int("MAIL_SMTP_PORT", 587)
+    MAIL_SMTP_USER = os.environ.get("MAIL_SMTP_USER")
+    MAIL_SMTP_PASSWORD = os.environ.get("MAIL_SMTP_PASSWORD")
+    MAIL_SMTP_STARTTLS = os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1"
+    MAIL_DELIVER_AFTER_REQUEST = True
+    # Absolute base for links in e-mails sent from the command line (no request to take it from).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    LANGUAGES = ["en", "de", "fr", "pl", "it", "es"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 2 * 3600
+    INVITATION_MAX_AGE = 14 * 24 * 3600
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Covenant deadlines (issue: pledges): months after approval for the action plan, its minimum
+    # number of published actions, and the longest gap between progress updates.
+    ACTION_PLAN_MONTHS = _env_int("ACTION_PLAN_MONTHS", 12)
+    ACTION_PLAN_MIN_ACTIONS = _env_int("ACTION_PLAN_MIN_ACTIONS", 3)
+    PROGRESS_REPORT_MONTHS = _env_int("PROGRESS_REPORT_MONTHS", 12)
+    REMINDER_DAYS_BEFORE = _env_int("REMINDER_DAYS_BEFORE", 30)
+    # Optional tile layer drawn over the shipped country outlines on the member map.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+    )
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # if unset, create_app keeps one in instance/
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    MAIL_DELIVER_AFTER_REQUEST = True
+    PASSWORD_HASH_FAST = True  # argon2 with minimal cost so the suite stays quick
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
+
+    def __init__(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "Production needs these environment variables: " + ", ".join(missing)
+            )
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,1 @@
+"""Accounts: registration, e-mail confirmation, sign-in, password reset and set-up."""

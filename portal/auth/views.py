@@ -1,0 +1,110 @@
+"""Account pages: register, confirm, sign in and out, reset or set a password."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import service
+from portal.auth.forms import EmailForm, LoginForm, RegisterForm, SetPasswordForm
+from portal.extensions import limiter
+from portal.links import is_local_url
+
+bp = Blueprint("auth", __name__, url_prefix="/account")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            service.register_representative(
+                form.email.data, form.name.data, form.password.data, str(get_locale())
+            )
+        except service.AccountError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            return render_template("auth/check_mail.html", email=form.email.data)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/confirm/<token>")
+def confirm(token: str):
+    user = service.confirm_email(token)
+    if user is None:
+        flash(_("This confirmation link is invalid or has expired. Ask for a new one below."),
+              "error")
+        return redirect(url_for("auth.resend"))
+    flash(_("Thank you, your e-mail address is confirmed. You can sign in now."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.dashboard"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def resend():
+    form = EmailForm()
+    if form.validate_on_submit():
+        service.resend_confirmation(form.email.data)
+        return render_template("auth/check_mail.html", email=form.email.data)
+    return render_template("auth/resend.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20/15 minutes", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.dashboard"))
+    form = LoginForm()
+    next_url = request.args.get("next")
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The e-mail address or the password is wrong."))
+        else:
+            login_user(user, remember=form.remember.data)
+            if not user.is_confirmed:
+                flash(_("Please confirm your e-mail address with the link we sent you."),
+                      "info")
+            return redirect(next_url if is_local_url(next_url) else url_for("pages.dashboard"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        return render_template("auth/check_mail.html", email=form.email.data, reset=True)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    user = service.password_token_user(token)
+    if user is None:
+        flash(_("This link is invalid, has expired or was used already."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.set_password(user, form.password.data)
+        except service.AccountError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            flash(_("Your password is set. You can sign in now."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)

@@ -1,0 +1,60 @@
+"""Command line: `flask --app portal users|mail|demo ...`."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.auth import service as accounts
+from portal.models.users import ROLES
+
+users_cli = AppGroup("users", help="Manage accounts.")
+mail_cli = AppGroup("mail", help="Deliver the e-mail outbox.")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--country", "countries", multiple=True, help="ISO code; repeat for several.")
+@click.option("--name", default="", help="Display name (defaults to the address's local part).")
+def create_user(email: str, role: str, countries: tuple[str, ...], name: str) -> None:
+    """Create a confirmed account; the password is asked at the prompt or read from stdin."""
+    password = _read_password()
+    try:
+        user = accounts.create_user(email, password, role, countries, name=name)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    extra = f" for {', '.join(sorted(user.country_codes))}" if user.country_codes else ""
+    click.echo(f"Created {user.role} {user.email}{extra}.")
+
+
+@mail_cli.command("send")
+def send_mail() -> None:
+    """Deliver the mails waiting in the outbox."""
+    from portal.mail.delivery import deliver_pending
+
+    total_sent = total_failed = 0
+    while True:
+        sent, failed = deliver_pending()
+        total_sent += sent
+        total_failed += failed
+        if sent == 0:
+            break
+    click.echo(f"{total_sent} sent, {total_failed} failed.")
+    if total_failed:
+        sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    from portal.demo.commands import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(demo_cli)

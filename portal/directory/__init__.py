@@ -1,0 +1,1 @@
+"""The public member directory: search, filters, sorting and paging of approved members."""

@@ -1,0 +1,55 @@
+"""Error pages, switching to JSON for API clients; one helper builds every JSON error."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def json_error(status: int, message: str, **extra):
+    body = {"status": status, "error": message}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = _("The form had expired or was sent from elsewhere. Please try again.")
+        if wants_json():
+            return json_error(400, message)
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {
+            400: _("The request was not understood."),
+            403: _("You may not do this."),
+            404: _("There is no such page."),
+            405: _("This address does not accept that kind of request."),
+            413: _("The upload is too large."),
+            429: _("Too many attempts. Please wait a little and try again."),
+        }
+        message = messages.get(exc.code, exc.name)
+        if wants_json():
+            return json_error(exc.code or 500, exc.description if exc.code == 400 else message)
+        response = render_template("errors/error.html", code=exc.code, message=message)
+        return response, exc.code
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        message = _("Something went wrong on our side. Nothing was changed; please try again.")
+        if wants_json():
+            return json_error(500, message)
+        return render_template("errors/error.html", code=500, message=message), 500

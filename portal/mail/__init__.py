@@ -1,0 +1,1 @@
+"""E-mail: the outbox written with state changes, and its delivery afterwards."""

@@ -1,0 +1,114 @@
+"""Deliver what waits in the outbox: to .eml files in development and tests, by SMTP in
+production. A failed delivery is recorded and retried later; it never touches the change that
+queued the mail."""
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlalchemy import or_, select, update
+
+from portal.extensions import db
+from portal.models import OutboxMail, utcnow
+
+log = logging.getLogger(__name__)
+CLAIM_TIMEOUT = timedelta(minutes=10)
+MAX_ATTEMPTS = 10
+
+
+def build_message(mail: OutboxMail) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_SENDER"]
+    msg["To"] = mail.recipient
+    msg["Subject"] = mail.subject
+    msg["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}")
+    msg.set_content(mail.body)
+    return msg
+
+
+def send_via_file(msg: EmailMessage, mail: OutboxMail) -> None:
+    folder = Path(current_app.config["MAIL_FILE_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = mail.created_at.strftime("%Y%m%dT%H%M%S")
+    (folder / f"{stamp}-{mail.id:06d}.eml").write_bytes(bytes(msg))
+
+
+def send_via_smtp(msg: EmailMessage, mail: OutboxMail) -> None:
+    cfg = current_app.config
+    with smtplib.SMTP(cfg["MAIL_SMTP_HOST"], cfg["MAIL_SMTP_PORT"], timeout=20) as smtp:
+        if cfg["MAIL_SMTP_STARTTLS"]:
+            smtp.starttls()
+        if cfg["MAIL_SMTP_USER"]:
+            smtp.login(cfg["MAIL_SMTP_USER"], cfg["MAIL_SMTP_PASSWORD"] or "")
+        smtp.send_message(msg)
+
+
+TRANSPORTS = {"file": send_via_file, "smtp": send_via_smtp}
+
+
+def _claim(mail_id: int) -> bool:
+    """Mark a mail as being delivered; False if another worker has it or it went already."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMail)
+        .where(
+            OutboxMail.id == mail_id,
+            OutboxMail.sent_at.is_(None),
+            or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT),
+        )
+        .values(claimed_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver_pending(limit: int = 100) -> tuple[int, int]:
+    """Send waiting mails; returns (sent, failed)."""
+    send = TRANSPORTS[current_app.config["MAIL_TRANSPORT"]]
+    ids = db.session.scalars(
+        select(OutboxMail.id)
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMail.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for mail_id in ids:
+        if not _claim(mail_id):
+            continue
+        mail = db.session.get(OutboxMail, mail_id)
+        try:
+            send(build_message(mail), mail)
+        except Exception as exc:  # any transport failure: keep the mail for a later attempt
+            log.warning("mail %s to %s not delivered: %s", mail.id, mail.recipient, exc)
+            mail.attempts += 1
+            mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            mail.claimed_at = None
+            failed += 1
+        else:
+            mail.attempts += 1
+            mail.sent_at = utcnow()
+            mail.last_error = ""
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def register(app: Flask) -> None:
+    @app.teardown_request
+    def deliver_after_request(exc):
+        # Only after a request that queued mail and did not fail; what the request rolled back
+        # was never committed, so it is not in the outbox to be sent.
+        if exc is not None or not g.pop("mail_queued", False):
+            return
+        if not app.config["MAIL_DELIVER_AFTER_REQUEST"]:
+            return
+        try:
+            db.session.rollback()  # leave no half-finished transaction of the view behind
+            deliver_pending()
+        except Exception:
+            log.exception("delivering mail after the request failed; it stays in the outbox")
+            db.session.rollback()

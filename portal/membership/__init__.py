@@ -1,0 +1,1 @@
+"""Applying to join: the application form, drafts, submission, the member page."""

@@ -1,0 +1,40 @@
+"""The typed models, one module per aggregate; importing this package registers them all."""
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.mail import OutboxMail
+from portal.models.members import (
+    CouncilDecision,
+    Member,
+    Representation,
+    StatusChange,
+)
+from portal.models.pledges import (
+    Action,
+    ActionComment,
+    ActionFunding,
+    ActionSpace,
+    Invitation,
+    ProgressUpdate,
+    ReminderSent,
+)
+from portal.models.users import CoordinatorCountry, User
+
+__all__ = [
+    "Action",
+    "ActionComment",
+    "ActionFunding",
+    "ActionSpace",
+    "Base",
+    "CoordinatorCountry",
+    "CouncilDecision",
+    "Invitation",
+    "Member",
+    "OutboxMail",
+    "ProgressUpdate",
+    "ReminderSent",
+    "Representation",
+    "StatusChange",
+    "User",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,185 @@
+"""A municipality's membership, from its first draft application to approval and beyond.
+
+One row per application: it starts as a draft, is submitted and decided, and once approved the
+same row is the member. Its status only changes through portal.membership.transitions.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.users import User
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+CHANGES_REQUESTED = "changes_requested"
+REJECTED = "rejected"
+APPROVED = "approved"
+ON_HOLD = "on_hold"
+SUSPENDED = "suspended"
+WITHDRAWN = "withdrawn"
+STATUSES = (DRAFT, SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, ON_HOLD, SUSPENDED, WITHDRAWN)
+
+# A municipality may hold only one row in these states at a time (enforced by a unique index).
+OPEN_STATUSES = (SUBMITTED, CHANGES_REQUESTED, APPROVED, ON_HOLD, SUSPENDED)
+# States in which the public sees the member.
+PUBLIC_STATUSES = (APPROVED, ON_HOLD)
+# States of a member (after approval).
+MEMBER_STATUSES = (APPROVED, ON_HOLD, SUSPENDED, WITHDRAWN)
+
+_open_sql = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        Index(
+            "uq_members_open_municipality",
+            "country",
+            "name_key",
+            unique=True,
+            sqlite_where=text(_open_sql),
+            postgresql_where=text(_open_sql),
+        ),
+        Index("ix_members_status_country", "status", "country"),
+        Index("ix_members_status_joined_on", "status", "joined_on"),
+        Index("ix_members_status_population", "status", "population"),
+        Index("ix_members_status_name_key", "status", "name_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # Bumped by every transition; a decision made on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    name: Mapped[str] = mapped_column(String(120))
+    # Case-, accent- and spacing-folded name, for duplicate detection and search.
+    name_key: Mapped[str] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(120), default="")
+    region_key: Mapped[str] = mapped_column(String(120), default="", index=True)
+    population: Mapped[int | None] = mapped_column(Integer)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    website: Mapped[str] = mapped_column(String(300), default="")
+    mayor_name: Mapped[str] = mapped_column(String(120), default="")
+    geonames_id: Mapped[int | None] = mapped_column(Integer)
+    # Date of the council decision to join; it becomes the joining date.
+    joined_on: Mapped[date | None] = mapped_column(Date)
+
+    # Personal data: never in a public page, API or export.
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+
+    commitments_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The latest decision's reason or comment, shown to the applicant (and on hold, publicly).
+    status_comment: Mapped[str] = mapped_column(Text, default="")
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    representatives: Mapped[list["Representation"]] = relationship(
+        back_populates="member", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list["CouncilDecision"]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="CouncilDecision.uploaded_at"
+    )
+    history: Mapped[list["StatusChange"]] = relationship(
+        back_populates="member", order_by="StatusChange.id"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def council_decision(self) -> "CouncilDecision | None":
+        return self.documents[-1] if self.documents else None
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.slug} {self.status}>"
+
+
+class Representation(Base):
+    """A user who acts for a member (the applicant, and colleagues invited later)."""
+
+    __tablename__ = "representations"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="representatives")
+    user: Mapped[User] = relationship()
+
+
+class CouncilDecision(Base):
+    """The signed council decision (PDF), stored under its own identifier, never its file name."""
+
+    __tablename__ = "council_decisions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex, also the file name
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="documents")
+
+
+class StatusChange(Base):
+    """Append-only history of a membership: who moved it from which state to which, and why."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship()
+
+
+class AppendOnlyError(RuntimeError):
+    """History rows are never changed or deleted."""
+
+
+@event.listens_for(StatusChange, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise AppendOnlyError("status history is append-only")
+
+
+@event.listens_for(StatusChange, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise AppendOnlyError("status history is append-only")
+
+

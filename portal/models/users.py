@@ -1,0 +1,70 @@
+"""People who sign in: city representatives, coordinators and administrators."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+
+ROLE_REPRESENTATIVE = "representative"
+ROLE_COORDINATOR = "coordinator"
+ROLE_ADMIN = "admin"
+ROLES = (ROLE_REPRESENTATIVE, ROLE_COORDINATOR, ROLE_ADMIN)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Always stored lower-case (auth.service.normalise_email), so the unique index is enough.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    # None until the person sets a password (an invited coordinator before accepting).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_REPRESENTATIVE)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    countries: Mapped[list["CoordinatorCountry"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorCountry.country"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
+        return self.active
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == ROLE_COORDINATOR
+
+    @property
+    def country_codes(self) -> set[str]:
+        return {c.country for c in self.countries}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class CoordinatorCountry(Base):
+    """A country a coordinator answers for."""
+
+    __tablename__ = "coordinator_countries"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+
+    user: Mapped[User] = relationship(back_populates="countries")

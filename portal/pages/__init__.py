@@ -1,0 +1,1 @@
+"""Public pages that belong to no feature: home, about, privacy, accessibility, language."""

@@ -1,0 +1,52 @@
+"""Home, About the covenant, privacy notice, accessibility statement, language choice and the
+signed-in user's dashboard."""
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from portal.commitments import COMMITMENTS
+from portal.links import is_local_url
+from portal.pages import service
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+def home():
+    return render_template("pages/home.html", figures=service.headline_figures())
+
+
+@bp.route("/about")
+def about():
+    return render_template("pages/about.html", commitments=COMMITMENTS)
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("pages/privacy.html")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    target = request.form.get("next")
+    return redirect(target if is_local_url(target) else url_for("pages.home"))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    return render_template("pages/dashboard.html", **service.dashboard_for(current_user))

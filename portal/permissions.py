@@ -1,0 +1,102 @@
+"""Who may do what. Every service and view asks here; no rule about roles lives elsewhere.
+
+Rules read the user and the object; they never look at the request.
+"""
+
+from flask import abort
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Action, Member, Representation, User
+from portal.models.members import CHANGES_REQUESTED, DRAFT, MEMBER_STATUSES, PUBLIC_STATUSES
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def is_admin(user) -> bool:
+    return _signed_in(user) and user.is_admin
+
+
+def coordinates(user, country: str) -> bool:
+    """The user is an active coordinator for this country."""
+    return _signed_in(user) and user.is_coordinator and country in user.country_codes
+
+
+def represents(user, member: Member) -> bool:
+    """The user is one of the member's representatives."""
+    if not _signed_in(user) or member.id is None:
+        return False
+    return (
+        db.session.scalar(
+            select(Representation.user_id).where(
+                Representation.member_id == member.id, Representation.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def can_apply(user) -> bool:
+    return _signed_in(user) and user.is_confirmed and user.role == "representative"
+
+
+def can_view_application(user, member: Member) -> bool:
+    """The whole application, its history and contact data: its representatives and the
+    coordinators of its country."""
+    return represents(user, member) or coordinates(user, member.country)
+
+
+def can_edit_application(user, member: Member) -> bool:
+    return member.status in (DRAFT, CHANGES_REQUESTED) and represents(user, member)
+
+
+def can_decide(user, member: Member) -> bool:
+    return coordinates(user, member.country)
+
+
+def can_read_council_decision(user, member: Member) -> bool:
+    return can_view_application(user, member)
+
+
+def can_manage_representatives(user, member: Member) -> bool:
+    return member.status in MEMBER_STATUSES and represents(user, member)
+
+
+def can_manage_actions(user, member: Member) -> bool:
+    """Create, edit, publish, update and cancel the member's actions."""
+    return member.status in PUBLIC_STATUSES and represents(user, member)
+
+
+def can_see_all_actions(user, member: Member) -> bool:
+    """Unpublished actions included: the member's representatives and its coordinators."""
+    return represents(user, member) or coordinates(user, member.country)
+
+
+def can_view_action(user, action: Action) -> bool:
+    if action.published and action.member.status in PUBLIC_STATUSES:
+        return True
+    return can_see_all_actions(user, action.member)
+
+
+def can_comment_action(user, action: Action) -> bool:
+    return coordinates(user, action.member.country)
+
+
+def can_mark_good_practice(user, action: Action) -> bool:
+    return coordinates(user, action.member.country)
+
+
+def can_manage_coordinators(user) -> bool:
+    return is_admin(user)
+
+
+def require(allowed: bool, hide: bool = False) -> None:
+    """Stop the request unless allowed: 404 when even the thing's existence is private."""
+    if not allowed:
+        abort(404 if hide else 403)
+
+
+def user_or_none(user) -> User | None:
+    return user if _signed_in(user) else None

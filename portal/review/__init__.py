@@ -1,0 +1,1 @@
+"""Coordinators review applications and decide on members."""

@@ -1,0 +1,150 @@
+"""Test harness: one app per session, the schema built by the migrations, data reset per test.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL names one
+(postgresql+psycopg://...). Tests marked `postgres` are skipped, with the reason, otherwise.
+"""
+
+import email
+import email.policy
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from config import TestingConfig
+from portal import create_app
+from portal.extensions import db as _db
+from portal.models import Base
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = PG_URL.startswith("postgresql")
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + PG_URL.split('@')[-1] if ON_POSTGRES else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://user@host/db"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("portal")
+    url = PG_URL if ON_POSTGRES else f"sqlite:///{base / 'test.db'}"
+
+    class SuiteConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        MAIL_FILE_DIR = str(base / "mail")
+        UPLOAD_DIR = str(base / "uploads")
+
+    app = create_app(SuiteConfig)
+    with app.app_context():
+        if ON_POSTGRES:
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _reset(app) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            if ON_POSTGRES:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (table names from metadata)
+    for key in ("MAIL_FILE_DIR", "UPLOAD_DIR"):
+        shutil.rmtree(app.config[key], ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app):
+    _reset(app)
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    _db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Mailbox:
+    """The mails delivered to MAIL_FILE_DIR, oldest first, parsed."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        if not self.folder.exists():
+            return []
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def last_link(self, address: str, contains: str) -> str:
+        """The path of the last link containing `contains` mailed to `address`."""
+        for message in reversed(self.to(address)):
+            for word in self.body(message).split():
+                if contains in word:
+                    return "/" + word.split("/", 3)[3]
+        raise AssertionError(f"no link with {contains!r} mailed to {address}")
+
+
+@pytest.fixture
+def mailbox(app):
+    return Mailbox(app.config["MAIL_FILE_DIR"])
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in as that user (factories set a known password)."""
+
+    def _login(user, password=factories.PASSWORD):
+        response = client.post(
+            "/account/login", data={"email": user.email, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return _login

@@ -1,0 +1,161 @@
+"""Factories for test data: each builds a valid object, committed, with overridable fields."""
+
+import io
+import itertools
+from datetime import date, timedelta
+
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.folding import fold, slugify
+from portal.models import (
+    Action,
+    ActionFunding,
+    ActionSpace,
+    CoordinatorCountry,
+    Member,
+    ProgressUpdate,
+    Representation,
+    User,
+    utcnow,
+)
+from portal.models.members import APPROVED, PUBLIC_STATUSES
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    if password not in _hash_cache:
+        _hash_cache[password] = hash_password(password)
+    return _hash_cache[password]
+
+
+def make_user(
+    role: str = "representative",
+    countries: tuple[str, ...] | list[str] = (),
+    confirmed: bool = True,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
+    n = next(_seq)
+    user = User(
+        email=fields.pop("email", f"user{n}@city{n}.example.eu"),
+        name=fields.pop("name", f"Officer {n}"),
+        password_hash=_password_hash(password) if password else None,
+        role=role,
+        email_confirmed_at=utcnow() if confirmed else None,
+        countries=[CoordinatorCountry(country=c) for c in countries],
+        **fields,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_coordinator(*countries: str, **fields) -> User:
+    return make_user(role="coordinator", countries=countries or ("DE",), **fields)
+
+
+def make_member(
+    name: str | None = None,
+    country: str = "DE",
+    status: str = APPROVED,
+    representatives: tuple[User, ...] | list[User] = (),
+    **fields,
+) -> Member:
+    n = next(_seq)
+    name = name or f"Testburg {n}"
+    joined = fields.pop("joined_on", date(2024, 3, 8))
+    approved_at = fields.pop("approved_at", utcnow() - timedelta(days=30))
+    member = Member(
+        name=name,
+        name_key=fold(name),
+        slug=fields.pop("slug", f"{slugify(name)}-{country.lower()}-{n}"),
+        country=country,
+        region=fields.pop("region", "Testregion"),
+        region_key=fold(fields.get("region_key", "Testregion")),
+        population=fields.pop("population", 25000 + n),
+        latitude=fields.pop("latitude", 50.0 + n / 1000),
+        longitude=fields.pop("longitude", 8.0 + n / 1000),
+        website=fields.pop("website", f"https://www.testburg{n}.example.eu"),
+        mayor_name=fields.pop("mayor_name", f"Mayor {n}"),
+        joined_on=joined,
+        contact_name=fields.pop("contact_name", f"Contact Person {n}"),
+        contact_email=fields.pop("contact_email", f"contact{n}@testburg{n}.example.eu"),
+        contact_phone=fields.pop("contact_phone", f"+49 30 {n:07d}"),
+        commitments_accepted_at=utcnow(),
+        status=status,
+        submitted_at=utcnow() - timedelta(days=40),
+        approved_at=approved_at if status in PUBLIC_STATUSES + ("suspended", "withdrawn") else None,
+        **fields,
+    )
+    member.representatives = [Representation(user=u) for u in representatives]
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def make_action(member: Member, published: bool = True, **fields) -> Action:
+    n = next(_seq)
+    spaces = fields.pop("spaces", ["squares_streets"])
+    funding = fields.pop("funding", ["municipal"])
+    action = Action(
+        member=member,
+        title=fields.pop("title", f"Protective planters on market square {n}"),
+        description=fields.pop("description", "Planters and bollards against vehicle ramming."),
+        category=fields.pop("category", "security_by_design"),
+        start_date=fields.pop("start_date", date(2025, 1, 1)),
+        target_date=fields.pop("target_date", date(2026, 12, 31)),
+        status=fields.pop("status", "planned"),
+        published=published,
+        published_at=utcnow() if published else None,
+        last_progress_on=fields.pop("last_progress_on", date.today() if published else None),
+        spaces=[ActionSpace(kind=k) for k in spaces],
+        funding=[ActionFunding(source=s) for s in funding],
+        **fields,
+    )
+    db.session.add(action)
+    db.session.commit()
+    return action
+
+
+def make_update(action: Action, percent: int = 50, status: str = "in_progress", **fields):
+    update = ProgressUpdate(
+        action=action,
+        reported_on=fields.pop("reported_on", date.today()),
+        text=fields.pop("text", "Work has started."),
+        percent_complete=percent,
+        status=status,
+        **fields,
+    )
+    action.percent_complete = percent
+    action.status = status
+    action.last_progress_on = update.reported_on
+    db.session.add(update)
+    db.session.commit()
+    return update
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real, minimal, valid PDF document."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+    ]
+    stream = b"BT /F1 12 Tf 72 770 Td (Council decision to join the covenant) Tj ET"
+    objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref))
+    return out.getvalue()
