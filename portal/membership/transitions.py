@@ -1,0 +1,144 @@
+"""The one way a membership changes state.
+
+`transition` checks that the move is allowed from the state the member is in *in the database*
+(not merely in memory), bumps the version, and appends the history entry, all inside the caller's
+transaction. A decision taken on a state that has changed meanwhile (another coordinator decided
+first, the applicant edited the application) is refused with StaleDecision: exactly one counts.
+
+Who may ask for a move is decided in portal.permissions, by the service calling this.
+"""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.models import Member, StatusChange, User, utcnow
+from portal.models.members import (
+    APPROVED,
+    CHANGES_REQUESTED,
+    DRAFT,
+    ON_HOLD,
+    REJECTED,
+    SUBMITTED,
+    SUSPENDED,
+    WITHDRAWN,
+)
+
+# Allowed moves: from -> the states it may go to.
+ALLOWED: dict[str, frozenset[str]] = {
+    DRAFT: frozenset({SUBMITTED}),
+    CHANGES_REQUESTED: frozenset({SUBMITTED}),
+    SUBMITTED: frozenset({APPROVED, REJECTED, CHANGES_REQUESTED}),
+    APPROVED: frozenset({ON_HOLD, SUSPENDED, WITHDRAWN}),
+    ON_HOLD: frozenset({APPROVED, SUSPENDED, WITHDRAWN}),
+    SUSPENDED: frozenset({APPROVED, WITHDRAWN}),
+    WITHDRAWN: frozenset({APPROVED}),
+    REJECTED: frozenset(),
+}
+# Moves that must say why.
+COMMENT_REQUIRED = frozenset({REJECTED, CHANGES_REQUESTED, ON_HOLD, SUSPENDED, WITHDRAWN})
+
+
+class TransitionError(Exception):
+    """A state change that cannot happen; `message` is fit to show the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class TransitionNotAllowed(TransitionError):
+    pass
+
+
+class CommentRequired(TransitionError):
+    pass
+
+
+class StaleDecision(TransitionError):
+    pass
+
+
+class DuplicateMunicipality(TransitionError):
+    pass
+
+
+DUPLICATE_MESSAGE = _l(
+    "This municipality is already a member of the covenant or has an open application. "
+    "If you represent it, ask the coordinator of your country to add you to it."
+)
+
+
+def transition(
+    member: Member,
+    to_status: str,
+    actor: User | None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> StatusChange:
+    """Move `member` to `to_status` in the current transaction; the caller commits.
+
+    `expected_version` is the version the actor saw when deciding; if the member has changed
+    since, the decision is refused.
+    """
+    from_status = member.status
+    comment = (comment or "").strip()
+    if to_status not in ALLOWED.get(from_status, ()):
+        raise TransitionNotAllowed(
+            _l("This is no longer possible: the application is now “%(status)s”.",
+               status=_status_text(from_status))
+        )
+    if to_status in COMMENT_REQUIRED and not comment:
+        raise CommentRequired(_l("Please give a reason or comment."))
+    seen_version = member.version if expected_version is None else expected_version
+    now = utcnow()
+    values = {
+        "status": to_status,
+        "version": Member.version + 1,
+        "status_changed_at": now,
+        "status_comment": comment,
+    }
+    if to_status == SUBMITTED:
+        values["submitted_at"] = now
+    if to_status == APPROVED and member.approved_at is None:
+        values["approved_at"] = now
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(
+                update(Member)
+                .where(
+                    Member.id == member.id,
+                    Member.status == from_status,
+                    Member.version == seen_version,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError as exc:
+        raise DuplicateMunicipality(DUPLICATE_MESSAGE) from exc
+    if result.rowcount != 1:
+        db.session.refresh(member)
+        raise StaleDecision(
+            _l("The application changed while you were looking at it (it is now “%(status)s”). "
+               "Nothing was done; please review it again.",
+               status=_status_text(member.status))
+        )
+    db.session.refresh(member)
+    change = StatusChange(
+        member_id=member.id,
+        actor_id=actor.id if actor is not None else None,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        created_at=now,
+    )
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def _status_text(status: str) -> str:
+    from portal.templating import status_label
+
+    return status_label(status)
