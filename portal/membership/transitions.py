@@ -84,6 +84,8 @@ def transition(
     """
     from_status = member.status
     comment = (comment or "").strip()
+    if expected_version is not None and expected_version != member.version:
+        raise _stale(member)
     if to_status not in ALLOWED.get(from_status, ()):
         raise TransitionNotAllowed(
             _l("This is no longer possible: the application is now “%(status)s”.",
@@ -119,11 +121,7 @@ def transition(
         raise DuplicateMunicipality(DUPLICATE_MESSAGE) from exc
     if result.rowcount != 1:
         db.session.refresh(member)
-        raise StaleDecision(
-            _l("The application changed while you were looking at it (it is now “%(status)s”). "
-               "Nothing was done; please review it again.",
-               status=_status_text(member.status))
-        )
+        raise _stale(member)
     db.session.refresh(member)
     change = StatusChange(
         member_id=member.id,
@@ -136,6 +134,14 @@ def transition(
     db.session.add(change)
     db.session.flush()
     return change
+
+
+def _stale(member: Member) -> StaleDecision:
+    return StaleDecision(
+        _l("The application changed while you were looking at it (it is now “%(status)s”). "
+           "Nothing was done; please review it again.",
+           status=_status_text(member.status))
+    )
 
 
 def _status_text(status: str) -> str:
