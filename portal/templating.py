@@ -55,6 +55,7 @@ def register(app: Flask) -> None:
         return {
             "portal_name": current_app.config["PORTAL_NAME"],
             "current_locale": str(get_locale()),
-            "languages": [(code, LANGUAGE_NAMES.get(code, code))
-                          for code in current_app.config["LANGUAGES"]],
+            "languages": [
+                (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+            ],
         }

@@ -141,9 +141,7 @@ def login(client):
     """login(user) signs the test client in as that user (factories set a known password)."""
 
     def _login(user, password=factories.PASSWORD):
-        response = client.post(
-            "/account/login", data={"email": user.email, "password": password}
-        )
+        response = client.post("/account/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return user
 

@@ -10,7 +10,9 @@ def test_models_and_migrations_agree(db):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
-    assert differences == [], f"run `flask db migrate`: models differ from migrations: {differences}"
+    assert differences == [], (
+        f"run `flask db migrate`: models differ from migrations: {differences}"
+    )
 
 
 def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(db):

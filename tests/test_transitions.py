@@ -18,7 +18,10 @@ def test_allowed_move_bumps_version_and_records_history(db):
     assert member.status == APPROVED and member.version == version + 1
     assert member.approved_at is not None
     assert (change.from_status, change.to_status, change.actor_id) == (
-        SUBMITTED, APPROVED, coordinator.id)
+        SUBMITTED,
+        APPROVED,
+        coordinator.id,
+    )
 
 
 def test_move_not_allowed_from_current_state(db):

@@ -88,8 +88,10 @@ def transition(
         raise _stale(member)
     if to_status not in ALLOWED.get(from_status, ()):
         raise TransitionNotAllowed(
-            _l("This is no longer possible: the application is now “%(status)s”.",
-               status=_status_text(from_status))
+            _l(
+                "This is no longer possible: the application is now “%(status)s”.",
+                status=_status_text(from_status),
+            )
         )
     if to_status in COMMENT_REQUIRED and not comment:
         raise CommentRequired(_l("Please give a reason or comment."))
@@ -138,9 +140,11 @@ def transition(
 
 def _stale(member: Member) -> StaleDecision:
     return StaleDecision(
-        _l("The application changed while you were looking at it (it is now “%(status)s”). "
-           "Nothing was done; please review it again.",
-           status=_status_text(member.status))
+        _l(
+            "The application changed while you were looking at it (it is now “%(status)s”). "
+            "Nothing was done; please review it again.",
+            status=_status_text(member.status),
+        )
     )
 
 

@@ -100,7 +100,9 @@ class Member(Base):
         back_populates="member", cascade="all, delete-orphan"
     )
     documents: Mapped[list["CouncilDecision"]] = relationship(
-        back_populates="member", cascade="all, delete-orphan", order_by="CouncilDecision.uploaded_at"
+        back_populates="member",
+        cascade="all, delete-orphan",
+        order_by="CouncilDecision.uploaded_at",
     )
     history: Mapped[list["StatusChange"]] = relationship(
         back_populates="member", order_by="StatusChange.id"
@@ -144,9 +146,7 @@ class CouncilDecision(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="documents")
@@ -181,5 +181,3 @@ def _refuse_update(mapper, connection, target):
 @event.listens_for(StatusChange, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise AppendOnlyError("status history is append-only")
-
-

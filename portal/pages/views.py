@@ -1,7 +1,16 @@
 """Home, About the covenant, privacy notice, accessibility statement, language choice and the
 signed-in user's dashboard."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from portal.commitments import COMMITMENTS
