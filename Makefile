@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations run test test-sqlite test-postgres lint browser-deps benchmark scale-demo clean
+.PHONY: install translations translations-update run test test-sqlite test-postgres lint browser-deps benchmark scale-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,19 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@if ls portal/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --quiet -d portal/translations; fi
+		$(BIN)/pybabel compile -d portal/translations >/dev/null; fi
+
+# Re-extract the strings and merge them into every language's catalogue (then translate the .po).
+translations-update: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location \
+		--sort-output -o portal/translations/messages.pot .
+	@for lang in $$($(BIN)/python -c "from config import Config; print(' '.join(l for l in Config.LANGUAGES if l != 'en'))"); do \
+		if [ -f portal/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i portal/translations/messages.pot -d portal/translations -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i portal/translations/messages.pot -d portal/translations -l $$lang; \
+		fi; \
+	done
 
 run: install
 	$(FLASK) db upgrade

@@ -25,6 +25,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_security_headers(app)
     register_commands(app)
     register_mail_delivery(app)
     return app
@@ -108,6 +109,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from portal.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from portal.security import register
 
     register(app)
 
