@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from portal.auth.passwords import MIN_PASSWORD_LENGTH
@@ -53,3 +53,12 @@ class SetPasswordForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
+    locale = SelectField(
+        _l("Preferred language"),
+        validators=[InputRequired()],
+        description=_l("The portal's pages and the e-mails we send you use this language."),
+    )
+
+    def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = languages

@@ -1,5 +1,6 @@
 """Account actions: register, confirm, authenticate, reset and set passwords, create users."""
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -28,7 +29,17 @@ def normalise_email(email: str) -> str:
 
 
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """Flask-Login's loader: a deactivated account's open sessions end with its next request."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def is_valid_email(email: str) -> bool:
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def find_user(email: str) -> User | None:
@@ -46,8 +57,10 @@ def register_representative(email: str, name: str, password: str, locale: str | 
     """Create an unconfirmed account and mail the confirmation link (one transaction)."""
     if find_user(email) is not None:
         raise AccountError(
-            _l("An account with this e-mail address exists already. Sign in or reset your "
-               "password."),
+            _l(
+                "An account with this e-mail address exists already. Sign in or reset your "
+                "password."
+            ),
             field="email",
         )
     check_password_strength(password)
@@ -99,16 +112,32 @@ def confirm_email(token: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user for these credentials, if they are right and the account is active."""
+    """The user for these credentials, if they are right; None if they are wrong.
+
+    Raises AccountError for a deactivated account, but only to someone who knows its password.
+    """
     user = find_user(email)
     if user is None:
-        verify_password(hash_password("timing-equaliser"), password)
+        verify_password(_timing_hash(), password)
         return None
-    if not verify_password(user.password_hash, password) or not user.active:
+    if not verify_password(user.password_hash, password):
         return None
+    if not user.active:
+        raise AccountError(
+            _l("This account is deactivated. Please contact the covenant's administrators."),
+            field="email",
+        )
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+def _timing_hash() -> str:
+    """A hash to verify against when there is no account, so both answers take as long."""
+    key = "_portal_timing_hash"
+    if key not in current_app.extensions:
+        current_app.extensions[key] = hash_password("timing-equaliser")
+    return current_app.extensions[key]
 
 
 def request_password_reset(email: str) -> None:
@@ -128,21 +157,21 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
-def password_token_user(token: str, max_age: int | None = None) -> User | None:
+def password_token_user(token: str) -> User | None:
     """The user a set-password link is for, if the link is genuine, fresh and unused."""
-    age = max_age or max(
-        current_app.config["PASSWORD_RESET_MAX_AGE"], current_app.config["INVITATION_MAX_AGE"]
+    config = current_app.config
+    payload = read_token(
+        "password", token, max(config["PASSWORD_RESET_MAX_AGE"], config["INVITATION_MAX_AGE"])
     )
-    payload = read_token("password", token, age)
     if not payload:
+        return None
+    # An invitation lives longer than an ordinary reset link.
+    lifetime = config["INVITATION_MAX_AGE" if payload.get("invite") else "PASSWORD_RESET_MAX_AGE"]
+    if read_token("password", token, lifetime) is None:
         return None
     user = db.session.get(User, payload.get("uid"))
     if user is None or not user.active or payload.get("fp") != fingerprint(user.password_hash):
         return None
-    if payload.get("invite") is None and user.password_hash is not None:
-        # An ordinary reset link has the shorter lifetime.
-        if read_token("password", token, current_app.config["PASSWORD_RESET_MAX_AGE"]) is None:
-            return None
     return user
 
 
@@ -180,6 +209,8 @@ def create_user(
         raise AccountError("a coordinator needs at least one --country", field="country")
     if role != ROLE_COORDINATOR and codes:
         raise AccountError("only coordinators answer for countries", field="country")
+    if not is_valid_email(email):
+        raise AccountError(f"{email!r} is not an e-mail address", field="email")
     if find_user(email) is not None:
         raise AccountError(f"an account for {normalise_email(email)} exists already", "email")
     check_password_strength(password)
@@ -194,6 +225,18 @@ def create_user(
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def update_account(user: User, name: str, locale: str | None) -> None:
+    """Change what a user may change about themselves: their name and preferred language."""
+    name = name.strip()
+    if not name:
+        raise AccountError(_l("Please give your name."), field="name")
+    if locale is not None and locale not in current_app.config["LANGUAGES"]:
+        raise AccountError(_l("Please choose one of the languages offered."), field="locale")
+    user.name = name
+    user.locale = locale
+    db.session.commit()
 
 
 def has_admin() -> bool:

@@ -1,14 +1,25 @@
 """Account pages: register, confirm, sign in and out, reset or set a password."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import service
-from portal.auth.forms import EmailForm, LoginForm, RegisterForm, SetPasswordForm
+from portal.auth.forms import AccountForm, EmailForm, LoginForm, RegisterForm, SetPasswordForm
+from portal.auth.roles import role_label
 from portal.extensions import limiter
 from portal.links import is_local_url
+from portal.templating import LANGUAGE_NAMES
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -35,8 +46,9 @@ def register():
 def confirm(token: str):
     user = service.confirm_email(token)
     if user is None:
-        flash(_("This confirmation link is invalid or has expired. Ask for a new one below."),
-              "error")
+        flash(
+            _("This confirmation link is invalid or has expired. Ask for a new one below."), "error"
+        )
         return redirect(url_for("auth.resend"))
     flash(_("Thank you, your e-mail address is confirmed. You can sign in now."), "success")
     if current_user.is_authenticated:
@@ -62,14 +74,17 @@ def login():
     form = LoginForm()
     next_url = request.args.get("next")
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        try:
+            user = service.authenticate(form.email.data, form.password.data)
+        except service.AccountError as exc:
+            form.email.errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 403
         if user is None:
             form.password.errors.append(_("The e-mail address or the password is wrong."))
         else:
             login_user(user, remember=form.remember.data)
             if not user.is_confirmed:
-                flash(_("Please confirm your e-mail address with the link we sent you."),
-                      "info")
+                flash(_("Please confirm your e-mail address with the link we sent you."), "info")
             return redirect(next_url if is_local_url(next_url) else url_for("pages.dashboard"))
     return render_template("auth/login.html", form=form)
 
@@ -108,3 +123,25 @@ def set_password(token: str):
             flash(_("Your password is set. You can sign in now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def account():
+    languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+    saved = {
+        "name": current_user.name,
+        "locale": current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+    }
+    form = AccountForm(languages=languages, data=saved)
+    if form.validate_on_submit():
+        try:
+            service.update_account(current_user, form.name.data, form.locale.data)
+        except service.AccountError as exc:
+            getattr(form, exc.field or "name").errors.append(exc.message)
+        else:
+            # The language chosen in the footer for this visit gives way to the saved preference.
+            session.pop("lang", None)
+            flash(_("Your account is saved."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, role_label=role_label(current_user.role))
