@@ -8,6 +8,8 @@ first, the applicant edited the application) is refused with StaleDecision: exac
 Who may ask for a move is decided in portal.permissions, by the service calling this.
 """
 
+from contextlib import nullcontext
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -108,7 +110,7 @@ def transition(
     if to_status == APPROVED and member.approved_at is None:
         values["approved_at"] = now
     try:
-        with db.session.begin_nested():
+        with _statement_guard():
             result = db.session.execute(
                 update(Member)
                 .where(
@@ -136,6 +138,19 @@ def transition(
     db.session.add(change)
     db.session.flush()
     return change
+
+
+def _statement_guard():
+    """A savepoint, so a duplicate's IntegrityError leaves the caller's transaction usable.
+
+    Not on SQLite: its driver opens a transaction only at the first write, so a SAVEPOINT issued
+    before it starts a transaction of its own, and releasing the savepoint COMMITS the move at once,
+    before its history and mails (a later rollback would then leave the move without them).
+    SQLite undoes only the failing statement anyway, so it needs no savepoint.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return nullcontext()
+    return db.session.begin_nested()
 
 
 def _stale(member: Member) -> StaleDecision:
