@@ -56,6 +56,16 @@ def can_decide(user, member: Member) -> bool:
     return coordinates(user, member.country)
 
 
+def can_review(user) -> bool:
+    """The review queue and members pages: coordinators, each seeing their own countries only."""
+    return _signed_in(user) and user.is_coordinator
+
+
+def can_change_member_status(user, member: Member) -> bool:
+    """Put a member on hold, suspend, withdraw or reinstate it: its country's coordinators."""
+    return coordinates(user, member.country)
+
+
 def can_read_council_decision(user, member: Member) -> bool:
     return can_view_application(user, member)
 
