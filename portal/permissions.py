@@ -98,6 +98,26 @@ def can_mark_good_practice(user, action: Action) -> bool:
     return coordinates(user, action.member.country)
 
 
+def can_follow_up(user) -> bool:
+    """The overview of late members: coordinators, each seeing their own countries only."""
+    return _signed_in(user) and user.is_coordinator
+
+
+def can_hold_for_lateness(user, member: Member) -> bool:
+    """Put a late member on hold, or lift the hold, from the late-members overview."""
+    return member.status in PUBLIC_STATUSES and coordinates(user, member.country)
+
+
+def can_leave(user, member: Member) -> bool:
+    """Stop representing a member (the service refuses it to the last representative)."""
+    return represents(user, member)
+
+
+def can_join_member(user) -> bool:
+    """Accept an invitation to represent a member: a confirmed representative account."""
+    return _signed_in(user) and user.is_confirmed and user.role == "representative"
+
+
 def can_manage_coordinators(user) -> bool:
     return is_admin(user)
 
