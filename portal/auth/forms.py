@@ -7,6 +7,9 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from portal.auth.passwords import MIN_PASSWORD_LENGTH
 
+# WTForms fills in %(min)d and %(max)d.
+_TOO_SHORT = _l("Use at least %(min)d and at most %(max)d characters.")
+
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
@@ -17,7 +20,7 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_TOO_SHORT)],
         description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
     )
     password_again = PasswordField(
@@ -42,7 +45,7 @@ class EmailForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_TOO_SHORT)],
         description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
     )
     password_again = PasswordField(
