@@ -17,6 +17,7 @@ from portal.models.pledges import (
     ProgressUpdate,
     ReminderSent,
 )
+from portal.models.publicdata import DataVersion
 from portal.models.users import CoordinatorCountry, User
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Base",
     "CoordinatorCountry",
     "CouncilDecision",
+    "DataVersion",
     "Invitation",
     "Member",
     "OutboxMail",

@@ -40,6 +40,14 @@ PUBLIC_STATUSES = (APPROVED, ON_HOLD)
 MEMBER_STATUSES = (APPROVED, ON_HOLD, SUSPENDED, WITHDRAWN)
 
 _open_sql = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
+# Partial indexes over the public members only, so that the directory sorts and pages 100,000
+# members from an index. A query uses them when it repeats this condition with literal values
+# (portal.directory.query.public_members does).
+PUBLIC_SQL = "status IN (" + ", ".join(f"'{s}'" for s in PUBLIC_STATUSES) + ")"
+
+
+def _public_index(name: str, *columns: str) -> Index:
+    return Index(name, *columns, sqlite_where=text(PUBLIC_SQL), postgresql_where=text(PUBLIC_SQL))
 
 
 class Member(Base):
@@ -57,6 +65,10 @@ class Member(Base):
         Index("ix_members_status_joined_on", "status", "joined_on"),
         Index("ix_members_status_population", "status", "population"),
         Index("ix_members_status_name_key", "status", "name_key"),
+        _public_index("ix_members_public_name_key", "name_key"),
+        _public_index("ix_members_public_population", "population"),
+        _public_index("ix_members_public_joined_on", "joined_on"),
+        _public_index("ix_members_public_country_name_key", "country", "name_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,70 @@
+"""The version of the public data: a token that changes with every write to what the public sees.
+
+Public answers (the directory, the open data API, the map) may be cached, keyed by this token:
+any transaction that adds, changes or deletes a member, an action or a progress update gives it
+a new random token in the same transaction, so a cached answer is never served after a change
+has been committed, in any process. Writes made through the ORM (unit of work or bulk
+statements) bump it on their own; code that writes with plain SQL on a connection calls
+bump_public_data(connection).
+"""
+
+from datetime import datetime
+from itertools import chain
+from uuid import uuid4
+
+from sqlalchemy import String, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.members import Member
+from portal.models.pledges import Action, ActionFunding, ActionSpace, ProgressUpdate
+
+PUBLIC_DATA = "public"
+# The models whose rows can show in a public page, API answer or export.
+PUBLIC_MODELS = (Member, Action, ActionFunding, ActionSpace, ProgressUpdate)
+
+
+class DataVersion(Base):
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def bump_public_data(connection: Connection) -> str:
+    """Give the public data a new version token, inside the connection's transaction."""
+    token = uuid4().hex
+    now = utcnow()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = DataVersion.__table__
+    statement = dialect.insert(table).values(name=PUBLIC_DATA, token=token, changed_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.name], set_={"token": token, "changed_at": now}
+    )
+    connection.execute(statement)
+    return token
+
+
+def public_data_version(session: Session) -> str:
+    """The current token ("0" before the first write)."""
+    token = session.scalar(select(DataVersion.token).where(DataVersion.name == PUBLIC_DATA))
+    return token or "0"
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_after_flush(session: Session, flush_context) -> None:
+    # In after_flush, new/dirty/deleted still list what this flush wrote.
+    changed = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, PUBLIC_MODELS) for obj in changed):
+        bump_public_data(session.connection())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_on_bulk_write(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if any(issubclass(mapper.class_, PUBLIC_MODELS) for mapper in state.all_mappers):
+        bump_public_data(state.session.connection())
