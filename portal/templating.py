@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal import permissions
@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["date"] = nice_date
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["country_choices"] = country_choices
     app.jinja_env.globals["can"] = permissions
     app.jinja_env.add_extension("jinja2.ext.do")
