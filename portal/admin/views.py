@@ -1,10 +1,96 @@
-"""Pages of the admin feature (being built)."""
+"""Administration pages: the coordinators, their countries, invitations and deactivation."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-bp = Blueprint("admin", __name__)
+from portal import permissions
+from portal.admin import service
+from portal.admin.forms import CountriesForm, InviteCoordinatorForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.route("/admin/coordinators")
+@bp.before_request
+@login_required
+def only_administrators():
+    permissions.require(permissions.can_manage_coordinators(current_user))
+
+
+def _coordinator_or_404(user_id: int):
+    user = service.get_coordinator(current_user, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/coordinators")
 def coordinators():
-    return "", 501
+    return render_template(
+        "admin/coordinators.html",
+        coordinators=service.list_coordinators(current_user),
+        uncovered=service.uncovered_countries(current_user),
+    )
+
+
+@bp.route("/coordinators/invite", methods=["GET", "POST"])
+def invite():
+    form = InviteCoordinatorForm()
+    if form.validate_on_submit():
+        try:
+            user = service.invite_coordinator(
+                current_user, form.email.data, form.name.data or "", form.countries.data
+            )
+        except service.AdminError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            message = _("%(email)s is invited; we have mailed them a link.", email=user.email)
+            flash(message, "success")
+            return redirect(url_for("admin.coordinators"))
+    return render_template("admin/invite.html", form=form)
+
+
+@bp.route("/coordinators/<int:user_id>", methods=["GET", "POST"])
+def coordinator(user_id: int):
+    user = _coordinator_or_404(user_id)
+    # On POST only what was sent counts: a form with every box unticked must not fall back to
+    # the saved countries.
+    saved = None if request.method == "POST" else {"countries": sorted(user.country_codes)}
+    form = CountriesForm(data=saved)
+    if form.validate_on_submit():
+        try:
+            service.set_coordinator_countries(current_user, user, form.countries.data)
+        except service.AdminError as exc:
+            form.countries.errors.append(exc.message)
+        else:
+            flash(_("The countries of %(name)s are saved.", name=user.name), "success")
+            return redirect(url_for("admin.coordinators"))
+    return render_template("admin/coordinator.html", form=form, coordinator=user)
+
+
+@bp.route("/coordinators/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id: int):
+    user = _coordinator_or_404(user_id)
+    service.set_coordinator_active(current_user, user, False)
+    flash(_("%(name)s is deactivated and can no longer sign in.", name=user.name), "success")
+    return redirect(url_for("admin.coordinators"))
+
+
+@bp.route("/coordinators/<int:user_id>/reactivate", methods=["POST"])
+def reactivate(user_id: int):
+    user = _coordinator_or_404(user_id)
+    service.set_coordinator_active(current_user, user, True)
+    flash(_("%(name)s is active again.", name=user.name), "success")
+    return redirect(url_for("admin.coordinators"))
+
+
+@bp.route("/coordinators/<int:user_id>/invitation", methods=["POST"])
+def resend_invitation(user_id: int):
+    user = _coordinator_or_404(user_id)
+    try:
+        service.resend_invitation(current_user, user)
+    except service.AdminError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("A new invitation is on its way to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.coordinators"))

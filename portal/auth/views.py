@@ -133,7 +133,7 @@ def account():
         "name": current_user.name,
         "locale": current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
     }
-    form = AccountForm(languages=languages, data=saved)
+    form = AccountForm(languages=languages, data=None if request.method == "POST" else saved)
     if form.validate_on_submit():
         try:
             service.update_account(current_user, form.name.data, form.locale.data)

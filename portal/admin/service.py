@@ -1,0 +1,143 @@
+"""Administrators manage coordinators: invite them, assign their countries, deactivate them.
+
+Every function checks permissions.can_manage_coordinators for the acting user and commits its
+change (with the invitation mail, if any) in one transaction.
+"""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal import permissions
+from portal.auth.service import find_user, is_valid_email, make_setup_link, normalise_email
+from portal.countries import COUNTRY_CODES, country_choices
+from portal.extensions import db
+from portal.mail.outbox import queue_mail
+from portal.models import CoordinatorCountry, User
+from portal.models.users import ROLE_COORDINATOR
+
+
+class AdminError(ValueError):
+    """A request that cannot be carried out; `field` names the form field it concerns."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def _require_admin(actor: User) -> None:
+    permissions.require(permissions.can_manage_coordinators(actor))
+
+
+def list_coordinators(actor: User) -> list[User]:
+    _require_admin(actor)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == ROLE_COORDINATOR)
+            .options(selectinload(User.countries))
+            .order_by(User.active.desc(), User.name, User.email)
+        )
+    )
+
+
+def uncovered_countries(actor: User) -> list[tuple[str, str]]:
+    """(code, name) of the countries no active coordinator answers for."""
+    _require_admin(actor)
+    covered = set(
+        db.session.scalars(
+            select(CoordinatorCountry.country)
+            .join(User, User.id == CoordinatorCountry.user_id)
+            .where(User.active.is_(True), User.role == ROLE_COORDINATOR)
+        )
+    )
+    return [(code, name) for code, name in country_choices() if code not in covered]
+
+
+def get_coordinator(actor: User, user_id: int) -> User | None:
+    _require_admin(actor)
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.role == ROLE_COORDINATOR else None
+
+
+def _country_codes(countries) -> list[str]:
+    codes = sorted({c.upper() for c in countries})
+    if not codes:
+        raise AdminError(_l("Choose at least one country."), field="countries")
+    if any(code not in COUNTRY_CODES for code in codes):
+        raise AdminError(_l("Choose countries from the list."), field="countries")
+    return codes
+
+
+def invite_coordinator(actor: User, email: str, name: str, countries) -> User:
+    """Create a coordinator without a password and mail them a link to choose one."""
+    _require_admin(actor)
+    if not is_valid_email(email):
+        raise AdminError(_l("This is not an e-mail address."), field="email")
+    codes = _country_codes(countries)
+    if find_user(email) is not None:
+        raise AdminError(_l("An account with this e-mail address exists already."), field="email")
+    address = normalise_email(email)
+    user = User(
+        email=address,
+        name=name.strip() or address.split("@")[0],
+        password_hash=None,
+        role=ROLE_COORDINATOR,
+        countries=[CoordinatorCountry(country=c) for c in codes],
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same address invited twice at the same moment
+        db.session.rollback()
+        raise AdminError(
+            _l("An account with this e-mail address exists already."), field="email"
+        ) from exc
+    _queue_invitation(user, actor)
+    db.session.commit()
+    return user
+
+
+def _queue_invitation(user: User, actor: User) -> None:
+    queue_mail(
+        user.email,
+        _l("You are invited as a coordinator of the covenant portal"),
+        "coordinator_invitation.txt",
+        locale=user.locale,
+        user=user,
+        inviter=actor,
+        countries=sorted(user.country_codes),
+        link=make_setup_link(user),
+        days=current_app.config["INVITATION_MAX_AGE"] // (24 * 3600),
+    )
+
+
+def resend_invitation(actor: User, user: User) -> None:
+    """Mail a fresh set-password link to an invited coordinator who has not chosen a password."""
+    _require_admin(actor)
+    if user.password_hash is not None:
+        raise AdminError(_l("This coordinator has already chosen a password."))
+    if not user.active:
+        raise AdminError(_l("Reactivate this coordinator first."))
+    _queue_invitation(user, actor)
+    db.session.commit()
+
+
+def set_coordinator_countries(actor: User, user: User, countries) -> None:
+    _require_admin(actor)
+    codes = _country_codes(countries)
+    keep = [c for c in user.countries if c.country in codes]
+    added = [CoordinatorCountry(country=c) for c in codes if c not in user.country_codes]
+    user.countries = keep + added
+    db.session.commit()
+
+
+def set_coordinator_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (or reactivate) a coordinator: a deactivated one cannot sign in, is signed out,
+    and is no longer asked to decide nor mailed about new applications."""
+    _require_admin(actor)
+    user.active = active
+    db.session.commit()
