@@ -13,8 +13,13 @@ users_cli = AppGroup("users", help="Manage accounts.")
 mail_cli = AppGroup("mail", help="Deliver the e-mail outbox.")
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password() -> str:
-    if sys.stdin.isatty():
+    """Ask twice at a terminal; read one line when the password is piped in."""
+    if _interactive():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
     return sys.stdin.readline().rstrip("\r\n")
 
