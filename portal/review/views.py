@@ -1,10 +1,145 @@
-"""Pages of the review feature (being built)."""
+"""The coordinators' pages: the review queue, decisions, their members and the members' status."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from portal import permissions
+from portal.extensions import db
+from portal.membership.transitions import TransitionError
+from portal.models import Member, utcnow
+from portal.review import service
+from portal.review.forms import (
+    DecisionForm,
+    MembersFilterForm,
+    MemberStatusForm,
+    QueueFilterForm,
+)
 
 bp = Blueprint("review", __name__)
+PER_PAGE = 50
+
+DONE_MESSAGES = {
+    "approve": lambda name: _("%(name)s is approved and now listed as a member.", name=name),
+    "reject": lambda name: _("The application of %(name)s is rejected.", name=name),
+    "request_changes": lambda name: _(
+        "Changes to %(name)s's application were requested.", name=name
+    ),
+    "hold": lambda name: _("%(name)s is now on hold.", name=name),
+    "suspend": lambda name: _("%(name)s is now suspended.", name=name),
+    "withdraw": lambda name: _("The membership of %(name)s is withdrawn.", name=name),
+    "reinstate": lambda name: _("%(name)s is an active member again.", name=name),
+}
+
+
+@bp.app_template_global()
+def review_decision_form(member: Member) -> DecisionForm:
+    """A blank decision form for the decision panel another page includes."""
+    return DecisionForm(formdata=None, version=member.version)
+
+
+@bp.app_template_global()
+def review_member_status_form(member: Member) -> MemberStatusForm:
+    """A blank status form for the member status panel another page includes."""
+    return MemberStatusForm(
+        service.available_member_actions(member), formdata=None, version=member.version
+    )
 
 
 @bp.route("/review")
+@login_required
 def queue():
-    return "", 501
+    permissions.require(permissions.can_review(current_user))
+    form = QueueFilterForm(current_user.country_codes, formdata=request.args)
+    country = form.country.data if form.validate() else None
+    page = db.paginate(
+        service.queue_for(current_user, country),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("review/queue.html", page=page, form=form, now=utcnow())
+
+
+@bp.route("/review/members")
+@login_required
+def members():
+    permissions.require(permissions.can_review(current_user))
+    form = MembersFilterForm(current_user.country_codes, formdata=request.args)
+    valid = form.validate()
+    country = form.country.data if valid else None
+    status = form.status.data if valid else None
+    page = db.paginate(
+        service.members_for(current_user, status=status, country=country),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("review/members.html", page=page, form=form)
+
+
+def _member_for(member_id: int, allowed) -> Member:
+    """The member, if the user may act on it: 404 for those who may not even see it."""
+    member = db.get_or_404(Member, member_id)
+    permissions.require(permissions.can_view_application(current_user, member), hide=True)
+    permissions.require(allowed(current_user, member))
+    return member
+
+
+@bp.route("/review/<int:member_id>/decide", methods=["GET", "POST"])
+@login_required
+def decide(member_id: int):
+    member = _member_for(member_id, permissions.can_decide)
+    if request.method == "GET":
+        form = review_decision_form(member)
+        return render_template("review/decide.html", member=member, decision_form=form)
+    form = DecisionForm()
+    # A form sent from a page that is out of date is refused as such, whatever else it holds.
+    if not form.validate() and form.seen_version in (None, member.version):
+        return render_template("review/decide.html", member=member, decision_form=form), 422
+    decision = form.decision.data
+    try:
+        outcome = service.decide(
+            member, decision, current_user, form.comment.data or "", form.seen_version
+        )
+    except TransitionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_done_message(decision, member.name, outcome.notified), "success")
+    return redirect(url_for("membership.application", member_id=member_id))
+
+
+@bp.route("/review/<int:member_id>/status", methods=["GET", "POST"])
+@login_required
+def member_status(member_id: int):
+    member = _member_for(member_id, permissions.can_change_member_status)
+    if request.method == "GET":
+        form = review_member_status_form(member)
+        return render_template("review/member_status.html", member=member, status_form=form)
+    # Every action is accepted by the form; the service says whether it is possible now.
+    form = MemberStatusForm(list(service.MEMBER_ACTIONS))
+    if not form.validate() and form.seen_version in (None, member.version):
+        form.action.choices = [
+            c for c in form.action.choices if c.value in service.available_member_actions(member)
+        ]
+        return render_template("review/member_status.html", member=member, status_form=form), 422
+    action = form.action.data
+    try:
+        outcome = service.change_member_status(
+            member, action, current_user, form.reason.data or "", form.seen_version
+        )
+    except TransitionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_done_message(action, member.name, outcome.notified), "success")
+    return redirect(url_for("membership.application", member_id=member_id))
+
+
+def _done_message(action: str, name: str, notified: int) -> str:
+    mailed = ngettext(
+        "%(num)d representative was informed by e-mail.",
+        "%(num)d representatives were informed by e-mail.",
+        notified,
+    )
+    return f"{DONE_MESSAGES[action](name)} {mailed}"

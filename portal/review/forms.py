@@ -1,0 +1,116 @@
+"""Forms of the review pages: the decision on an application, a member's status, list filters."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from portal.countries import country_name
+from portal.membership.transitions import COMMENT_REQUIRED
+from portal.models.members import MEMBER_STATUSES
+from portal.review.service import DECISIONS, MEMBER_ACTIONS
+from portal.templating import STATUS_LABELS
+
+DECISION_LABELS = {
+    "approve": _l("Approve: the municipality becomes a member and is listed publicly"),
+    "request_changes": _l("Ask for changes: the applicant edits the application and resubmits it"),
+    "reject": _l("Reject: the application is closed"),
+}
+MEMBER_ACTION_LABELS = {
+    "hold": _l("Put on hold: the member stays listed, marked as on hold"),
+    "suspend": _l("Suspend: the member is no longer listed publicly"),
+    "withdraw": _l("Withdraw: the membership ends"),
+    "reinstate": _l("Reinstate: the member is active again"),
+}
+COMMENT_MAX = 5000
+
+
+def _check_version(form, field):
+    """The member's version when the page was shown (a decision on an older one is refused)."""
+    if not str(field.data or "").isdigit():
+        raise ValidationError(_l("The form is incomplete. Please reload the page."))
+
+
+class _VersionedForm(FlaskForm):
+    @property
+    def seen_version(self) -> int | None:
+        data = str(self.version.data or "")
+        return int(data) if data.isdigit() else None
+
+
+class DecisionForm(_VersionedForm):
+    decision = RadioField(
+        _l("Your decision"),
+        choices=[SelectChoice(key, label) for key, label in DECISION_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose a decision."))],
+        id="decision-choice",
+    )
+    comment = TextAreaField(
+        _l("Comment to the applicant"),
+        description=_l(
+            "Required when you reject or ask for changes. The representatives receive it by "
+            "e-mail and it stays in the application's history."
+        ),
+        validators=[Length(max=COMMENT_MAX)],
+        id="decision-comment",
+    )
+    version = HiddenField(validators=[_check_version], id="decision-version")
+
+    def validate_comment(self, field):
+        if DECISIONS.get(self.decision.data) in COMMENT_REQUIRED and not (field.data or "").strip():
+            if self.decision.data == "reject":
+                raise ValidationError(_l("Give the reason for the rejection."))
+            raise ValidationError(_l("Say what should change."))
+
+
+class MemberStatusForm(_VersionedForm):
+    action = RadioField(
+        _l("Change the member's status"),
+        validators=[InputRequired(message=_l("Choose what to do."))],
+        id="status-action",
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l(
+            "Required, except to reinstate. The representatives receive it by e-mail and it "
+            "stays in the member's history."
+        ),
+        validators=[Length(max=COMMENT_MAX)],
+        id="status-reason",
+    )
+    version = HiddenField(validators=[_check_version], id="status-version")
+
+    def __init__(self, actions: list[str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice(a, MEMBER_ACTION_LABELS[a]) for a in actions]
+
+    def validate_reason(self, field):
+        if (
+            MEMBER_ACTIONS.get(self.action.data) in COMMENT_REQUIRED
+            and not (field.data or "").strip()
+        ):
+            raise ValidationError(_l("Give the reason."))
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    country = SelectField(_l("Country"), validators=[Optional()])
+
+    def __init__(self, countries: set[str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [SelectChoice("", _l("All my countries"))] + [
+            SelectChoice(code, name)
+            for name, code in sorted((country_name(code), code) for code in countries)
+        ]
+
+
+class MembersFilterForm(QueueFilterForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status"))]
+        + [SelectChoice(s, STATUS_LABELS[s]) for s in MEMBER_STATUSES],
+        validators=[Optional()],
+    )

@@ -1,0 +1,223 @@
+"""Coordinators decide on applications and change members' status.
+
+Each action checks who may take it, moves the membership through the one transition function
+(with the version the coordinator saw, so a decision that no longer applies is refused), queues a
+mail to every representative, and commits once. On a refusal nothing is changed and nothing sent.
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from portal import permissions
+from portal.extensions import db
+from portal.links import external_url
+from portal.mail.outbox import queue_mail
+from portal.membership.transitions import (
+    ALLOWED,
+    DuplicateMunicipality,
+    StaleDecision,
+    TransitionError,
+    TransitionNotAllowed,
+    transition,
+)
+from portal.models import Member, StatusChange, User
+from portal.models.members import (
+    APPROVED,
+    CHANGES_REQUESTED,
+    MEMBER_STATUSES,
+    ON_HOLD,
+    REJECTED,
+    SUBMITTED,
+    SUSPENDED,
+    WITHDRAWN,
+)
+
+# A coordinator's decision on a submitted application, as named in the form -> the new status.
+DECISIONS: dict[str, str] = {
+    "approve": APPROVED,
+    "reject": REJECTED,
+    "request_changes": CHANGES_REQUESTED,
+}
+# What a coordinator may do to a member, as named in the form -> the new status.
+MEMBER_ACTIONS: dict[str, str] = {
+    "hold": ON_HOLD,
+    "suspend": SUSPENDED,
+    "withdraw": WITHDRAWN,
+    "reinstate": APPROVED,
+}
+# The subject of the mail the representatives get, by the member's new status; lazy, so each
+# representative reads it in their own language.
+SUBJECTS = {
+    APPROVED: lambda name: _l("%(name)s is now a member of the covenant", name=name),
+    REJECTED: lambda name: _l("Your application for %(name)s was not accepted", name=name),
+    CHANGES_REQUESTED: lambda name: _l(
+        "Changes requested to the application of %(name)s", name=name
+    ),
+    ON_HOLD: lambda name: _l("The membership of %(name)s is on hold", name=name),
+    SUSPENDED: lambda name: _l("The membership of %(name)s is suspended", name=name),
+    WITHDRAWN: lambda name: _l("The membership of %(name)s is withdrawn", name=name),
+}
+
+
+def reinstated_subject(name: str):
+    return _l("The membership of %(name)s is active again", name=name)
+
+
+class NotPermitted(TransitionError):
+    """The user may not take this action on this member."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action did: the history entry it wrote and how many people were mailed."""
+
+    change: StatusChange
+    notified: int
+
+
+def queue_for(coordinator: User, country: str | None = None) -> Select:
+    """The submitted applications of the coordinator's countries (or one of them), oldest first."""
+    return (
+        select(Member)
+        .where(Member.status == SUBMITTED, Member.country.in_(_countries(coordinator, country)))
+        .order_by(Member.submitted_at, Member.id)
+    )
+
+
+def members_for(coordinator: User, status: str | None = None, country: str | None = None) -> Select:
+    """The members (approved and after) of the coordinator's countries, by name."""
+    statuses = [status] if status in MEMBER_STATUSES else list(MEMBER_STATUSES)
+    return (
+        select(Member)
+        .where(Member.status.in_(statuses), Member.country.in_(_countries(coordinator, country)))
+        .order_by(Member.name_key, Member.country, Member.id)
+    )
+
+
+def _countries(coordinator: User, country: str | None) -> list[str]:
+    mine = coordinator.country_codes if permissions.can_review(coordinator) else set()
+    if country:
+        return [country] if country in mine else []
+    return sorted(mine)
+
+
+def decide(member: Member, decision: str, coordinator: User, comment: str, version: int) -> Outcome:
+    """Approve, reject or request changes to a submitted application."""
+    if not permissions.can_decide(coordinator, member):
+        raise NotPermitted(_l("You may not decide on this application."))
+    ensure_current(member, version)
+    if decision not in DECISIONS:
+        raise TransitionNotAllowed(_l("Choose a decision."))
+    return _move(member, DECISIONS[decision], coordinator, comment, version, (SUBMITTED,))
+
+
+def approve_application(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
+    return decide(member, "approve", coordinator, comment, version)
+
+
+def reject_application(member: Member, coordinator: User, reason: str, version: int) -> Outcome:
+    return decide(member, "reject", coordinator, reason, version)
+
+
+def request_changes(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
+    return decide(member, "request_changes", coordinator, comment, version)
+
+
+def ensure_current(member: Member, version: int | None) -> None:
+    """Refuse an action taken on a page showing an older version of the member."""
+    if version != member.version:
+        raise StaleDecision(
+            _l(
+                "This changed while you were looking at it: it is now “%(status)s”. "
+                "Nothing was done; please look at it again.",
+                status=_status_text(member.status),
+            )
+        )
+
+
+def available_member_actions(member: Member) -> list[str]:
+    """The member actions possible from the member's current status, in MEMBER_ACTIONS order."""
+    if member.status not in MEMBER_STATUSES:
+        return []
+    allowed = ALLOWED.get(member.status, frozenset())
+    return [action for action, status in MEMBER_ACTIONS.items() if status in allowed]
+
+
+def change_member_status(
+    member: Member, action: str, coordinator: User, reason: str, version: int
+) -> Outcome:
+    """Put a member on hold, suspend it, withdraw it, or reinstate it (back to approved)."""
+    if not permissions.can_change_member_status(coordinator, member):
+        raise NotPermitted(_l("You may not change the status of this member."))
+    ensure_current(member, version)
+    if action not in MEMBER_ACTIONS:
+        raise TransitionNotAllowed(_l("Choose what to do."))
+    try:
+        return _move(member, MEMBER_ACTIONS[action], coordinator, reason, version, MEMBER_STATUSES)
+    except DuplicateMunicipality as exc:
+        raise TransitionNotAllowed(
+            _l(
+                "It cannot be reinstated: the same municipality has another open application "
+                "or membership."
+            )
+        ) from exc
+
+
+def _move(
+    member: Member,
+    to_status: str,
+    coordinator: User,
+    comment: str,
+    version: int,
+    from_statuses: tuple[str, ...],
+) -> Outcome:
+    """One transaction: the transition with its history, the mails; refused -> nothing at all."""
+    try:
+        # The member in the wrong state for this action (a member "approved" again, a form sent
+        # to the wrong address); a change made meanwhile by someone else is refused by
+        # transition() on the database's version, however close the race.
+        if member.status not in from_statuses:
+            raise TransitionNotAllowed(
+                _l(
+                    "This is not possible while it is “%(status)s”. Nothing was done.",
+                    status=_status_text(member.status),
+                )
+            )
+        from_status = member.status
+        change = transition(member, to_status, coordinator, comment, expected_version=version)
+        notified = _notify_representatives(member, from_status, change.comment)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return Outcome(change=change, notified=notified)
+
+
+def _notify_representatives(member: Member, from_status: str, comment: str) -> int:
+    """Queue one mail per active representative, in their language; returns how many."""
+    reinstated = member.status == APPROVED and from_status in MEMBER_STATUSES
+    subject = (reinstated_subject if reinstated else SUBJECTS[member.status])(member.name)
+    link = external_url("membership.application", member_id=member.id)
+    recipients = [r.user for r in member.representatives if r.user.active]
+    for user in recipients:
+        queue_mail(
+            user.email,
+            subject,
+            "review_decision.txt",
+            locale=user.locale,
+            user=user,
+            member=member,
+            status=member.status,
+            reinstated=reinstated,
+            comment=comment,
+            link=link,
+        )
+    return len(recipients)
+
+
+def _status_text(status: str) -> str:
+    from portal.templating import status_label
+
+    return status_label(status)
