@@ -1,0 +1,1 @@
+"""Actions members pledge, their progress, the covenant's deadlines and good practice."""

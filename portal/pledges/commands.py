@@ -1,0 +1,45 @@
+"""`flask reminders send [--today YYYY-MM-DD]`: e-mail the deadline reminders due today."""
+
+import click
+from flask.cli import AppGroup
+
+from portal.pledges.deadlines import today_utc
+from portal.pledges.reminders import send_reminders
+
+reminders_cli = AppGroup("reminders", help="E-mail reminders of the covenant's deadlines.")
+
+
+@reminders_cli.command("send")
+@click.option(
+    "--today",
+    "today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Count deadlines as of this date (YYYY-MM-DD) instead of today in UTC.",
+)
+@click.option(
+    "--no-deliver",
+    is_flag=True,
+    help="Only queue the mails in the outbox; `flask mail send` delivers them.",
+)
+def send(today, no_deliver: bool) -> None:
+    """Queue the reminders due (never one twice), then deliver the outbox."""
+    from portal.mail.delivery import deliver_pending
+
+    day = today.date() if today is not None else today_utc()
+    report = send_reminders(day)
+    click.echo(
+        f"{day.isoformat()}: {report.reminders} reminder(s) for {report.members} member(s), "
+        f"{report.mails} mail(s) queued."
+    )
+    if report.skipped:
+        click.echo(f"{report.skipped} member(s) skipped: another run recorded them first.")
+    if no_deliver:
+        return
+    sent = failed = 0
+    while True:
+        done, errors = deliver_pending()
+        sent, failed = sent + done, failed + errors
+        if done == 0:
+            break
+    click.echo(f"{sent} mail(s) sent, {failed} failed (kept in the outbox).")

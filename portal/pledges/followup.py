@@ -1,0 +1,163 @@
+"""Following members up on their commitments: what each owes and what is late (from the pure
+rules in portal.pledges.deadlines), the coordinators' list of late members, and putting a late
+member on hold or lifting the hold through the one transition function.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal import permissions
+from portal.extensions import db
+from portal.links import external_url
+from portal.mail.outbox import queue_mail
+from portal.membership.transitions import transition
+from portal.models import Action, Member, User
+from portal.models.members import APPROVED, ON_HOLD, PUBLIC_STATUSES
+from portal.pledges.deadlines import ActionFacts, Commitments, Rules, commitments, today_utc
+from portal.pledges.service import NotAllowed, PledgeError
+
+_FACT_COLUMNS = (
+    Action.id,
+    Action.member_id,
+    Action.title,
+    Action.status,
+    Action.published,
+    Action.last_progress_on,
+)
+
+
+def rules() -> Rules:
+    return Rules.from_config(current_app.config)
+
+
+def approved_on(member: Member) -> date | None:
+    return member.approved_at.date() if member.approved_at is not None else None
+
+
+def _facts(row) -> ActionFacts:
+    return ActionFacts(
+        id=row.id,
+        title=row.title,
+        status=row.status,
+        published=row.published,
+        last_progress_on=row.last_progress_on,
+    )
+
+
+def commitments_for(member: Member, today: date | None = None) -> Commitments:
+    """What the member owes and what is late on `today` (default: today in UTC)."""
+    rows = db.session.execute(
+        select(*_FACT_COLUMNS).where(Action.member_id == member.id, Action.published.is_(True))
+    ).all()
+    return commitments(
+        approved_on(member), [_facts(r) for r in rows], rules(), today or today_utc()
+    )
+
+
+def commitments_of_members(
+    members: list[Member], today: date | None = None
+) -> dict[int, Commitments]:
+    """commitments_for many members with one query for their published actions."""
+    today = today or today_utc()
+    by_member: dict[int, list[ActionFacts]] = defaultdict(list)
+    ids = [m.id for m in members]
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(*_FACT_COLUMNS).where(
+                Action.member_id.in_(ids[start : start + 500]), Action.published.is_(True)
+            )
+        ).all()
+        for row in rows:
+            by_member[row.member_id].append(_facts(row))
+    current = rules()
+    return {m.id: commitments(approved_on(m), by_member[m.id], current, today) for m in members}
+
+
+@dataclass
+class FollowUp:
+    member: Member
+    commitments: Commitments
+
+
+def overview(user: User, today: date | None = None) -> tuple[list[FollowUp], list[FollowUp]]:
+    """For a coordinator: the late members of their countries, latest first, and the members
+    on hold that have caught up (whose hold may be lifted)."""
+    if not permissions.can_follow_up(user):
+        raise NotAllowed(_l("You may not do this."))
+    members = list(
+        db.session.scalars(
+            select(Member)
+            .where(Member.country.in_(user.country_codes), Member.status.in_(PUBLIC_STATUSES))
+            .order_by(Member.country, Member.name_key)
+        )
+    )
+    states = commitments_of_members(members, today)
+    late = [FollowUp(m, states[m.id]) for m in members if not states[m.id].on_track]
+    late.sort(key=lambda f: (-f.commitments.days_late, f.member.name_key))
+    caught_up = [
+        FollowUp(m, states[m.id]) for m in members if m.status == ON_HOLD and states[m.id].on_track
+    ]
+    return late, caught_up
+
+
+def late_count(user: User, today: date | None = None) -> int:
+    return len(overview(user, today)[0]) if permissions.can_follow_up(user) else 0
+
+
+def _tell_representatives(member: Member, subject, template: str, **context) -> None:
+    link = external_url("pledges.plan", member_id=member.id)
+    for representation in member.representatives:
+        rep = representation.user
+        if rep.active:
+            queue_mail(
+                rep.email,
+                subject,
+                template,
+                locale=rep.locale,
+                user=rep,
+                member=member,
+                link=link,
+                **context,
+            )
+
+
+def put_on_hold(
+    user: User,
+    member: Member,
+    reason: str,
+    expected_version: int | None,
+    today: date | None = None,
+) -> None:
+    """Put a member that is late with its commitments on hold (the reason is public)."""
+    if not permissions.can_hold_for_lateness(user, member):
+        raise NotAllowed(_l("You may not do this."))
+    if commitments_for(member, today).on_track:
+        raise PledgeError(_l("This member is not late with its commitments."))
+    transition(member, ON_HOLD, user, reason, expected_version)
+    _tell_representatives(
+        member,
+        _l("%(name)s is on hold in the covenant", name=member.name),
+        "pledges_on_hold.txt",
+        reason=member.status_comment,
+    )
+    db.session.commit()
+
+
+def lift_hold(user: User, member: Member, reason: str, expected_version: int | None) -> None:
+    if not permissions.can_hold_for_lateness(user, member):
+        raise NotAllowed(_l("You may not do this."))
+    if member.status != ON_HOLD:
+        raise PledgeError(_l("This member is not on hold."))
+    transition(member, APPROVED, user, reason, expected_version)
+    _tell_representatives(
+        member,
+        _l("The hold on %(name)s is lifted", name=member.name),
+        "pledges_hold_lifted.txt",
+        reason=member.status_comment,
+    )
+    db.session.commit()

@@ -1,0 +1,157 @@
+"""Forms for actions, progress updates, comments, good practice and holds.
+
+The forms parse and bound the input; the domain rules (date order, budget, lists) are checked by
+portal.pledges.service, whose messages the views put next to the fields.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.fields import MultiCheckboxField
+from portal.pledges import catalog
+from portal.pledges.service import (
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    PARTNERS_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    UPDATE_TEXT_MAX,
+    ActionData,
+)
+
+NOT_A_DATE = _l("Give a date as YYYY-MM-DD.")
+
+
+class ActionForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[InputRequired(), Length(min=TITLE_MIN, max=TITLE_MAX)]
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=DESCRIPTION_MAX)],
+        description=_l("What will be done, where, and what it should change."),
+    )
+    category = SelectField(_l("Category"), validators=[InputRequired()])
+    spaces = MultiCheckboxField(
+        _l("Kinds of public space"),
+        validators=[InputRequired(message=_l("Choose at least one kind of public space."))],
+    )
+    start_date = DateField(_l("Start date"), validators=[InputRequired(message=NOT_A_DATE)])
+    target_date = DateField(
+        _l("Target date"),
+        validators=[InputRequired(message=NOT_A_DATE)],
+        description=_l("When the action should be complete."),
+    )
+    budget_eur = DecimalField(
+        _l("Estimated budget in euro"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, message=_l("The budget cannot be negative."))],
+        description=_l("Optional. Leave empty if not known."),
+    )
+    funding = MultiCheckboxField(_l("Funding sources"), validators=[Optional()])
+    partners = TextAreaField(
+        _l("Partners"),
+        validators=[Optional(), Length(max=PARTNERS_MAX)],
+        description=_l("For example the private operators, services or associations involved."),
+    )
+    publish = BooleanField(_l("Publish it now on the member's public page"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", _l("Choose a category"))] + catalog.category_choices()
+        self.spaces.choices = catalog.space_choices()
+        self.funding.choices = catalog.funding_choices()
+
+    def to_data(self) -> ActionData:
+        return ActionData(
+            title=self.title.data or "",
+            description=self.description.data or "",
+            category=self.category.data or "",
+            space_kinds=list(self.spaces.data or []),
+            start_date=self.start_date.data,
+            target_date=self.target_date.data,
+            budget_eur=self.budget_eur.data,
+            funding_sources=list(self.funding.data or []),
+            partners=self.partners.data or "",
+        )
+
+    def fill_from(self, action) -> None:
+        self.title.data = action.title
+        self.description.data = action.description
+        self.category.data = action.category
+        self.spaces.data = action.space_kinds
+        self.start_date.data = action.start_date
+        self.target_date.data = action.target_date
+        self.budget_eur.data = action.budget_eur
+        self.funding.data = action.funding_sources
+        self.partners.data = action.partners
+
+
+class ProgressForm(FlaskForm):
+    reported_on = DateField(_l("Date"), validators=[InputRequired(message=NOT_A_DATE)])
+    status = SelectField(_l("Status"), validators=[InputRequired()])
+    percent_complete = IntegerField(
+        _l("Percentage complete"),
+        validators=[
+            InputRequired(message=_l("Give a percentage from 0 to 100.")),
+            NumberRange(min=0, max=100, message=_l("Give a percentage from 0 to 100.")),
+        ],
+    )
+    text = TextAreaField(
+        _l("What has happened"),
+        validators=[InputRequired(), Length(max=UPDATE_TEXT_MAX)],
+        description=_l("Shown on the member's public page if the action is published."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = catalog.progress_status_choices()
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is the action cancelled?"),
+        validators=[InputRequired(), Length(max=UPDATE_TEXT_MAX)],
+        description=_l("Kept in the action's progress history."),
+    )
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Comment"),
+        validators=[InputRequired(), Length(max=COMMENT_MAX)],
+        description=_l("Visible to the member's representatives and coordinators, never public."),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: publish, unpublish, good practice on or off."""
+
+
+class HoldForm(FlaskForm):
+    version = HiddenField()
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[InputRequired(), Length(max=2000)],
+        description=_l("Shown on the member's public page while it is on hold."),
+    )
+
+
+class LiftHoldForm(FlaskForm):
+    version = HiddenField()
+    reason = StringField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+def parse_version(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None

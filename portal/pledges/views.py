@@ -1,0 +1,386 @@
+"""Pages of pledged actions: the representatives' action plan and forms, the coordinators'
+comments, good-practice marks and late-members overview, and the public action and
+good-practice pages."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_currency
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal import permissions
+from portal.countries import country_choices
+from portal.extensions import db
+from portal.membership.transitions import TransitionError
+from portal.models import Action, Member
+from portal.pledges import catalog, followup, service
+from portal.pledges.deadlines import today_utc
+from portal.pledges.forms import (
+    ActionForm,
+    CancelForm,
+    CommentForm,
+    ConfirmForm,
+    HoldForm,
+    LiftHoldForm,
+    ProgressForm,
+    parse_version,
+)
+
+bp = Blueprint("pledges", __name__)
+
+
+# ---- Template helpers (the public member page and the dashboard include our partials) ----
+
+
+@bp.app_template_global()
+def pledges_public(member: Member) -> dict:
+    """What the public member page shows of the member's actions and commitments."""
+    return {
+        "actions": service.public_actions(member),
+        "commitments": followup.commitments_for(member),
+    }
+
+
+@bp.app_template_global()
+def pledges_dashboard(user) -> dict:
+    from portal.pledges.dashboard import dashboard_for
+
+    return dashboard_for(user)
+
+
+@bp.app_template_filter("euro")
+def euro(value) -> str:
+    return format_currency(value, "EUR")
+
+
+for _name, _function in {
+    "category_label": catalog.category_label,
+    "category_explanation": catalog.category_explanation,
+    "space_label": catalog.space_label,
+    "funding_label": catalog.funding_label,
+    "action_status_label": catalog.action_status_label,
+}.items():
+    bp.add_app_template_filter(_function, _name)
+
+
+# ---- Helpers ---------------------------------------------------------------------------------
+
+
+def _visible_member(member_id: int) -> Member:
+    member = db.get_or_404(Member, member_id)
+    permissions.require(permissions.can_see_all_actions(current_user, member), hide=True)
+    return member
+
+
+def _visible_action(action_id: int) -> Action:
+    action = db.get_or_404(Action, action_id)
+    permissions.require(permissions.can_see_all_actions(current_user, action.member), hide=True)
+    return action
+
+
+def _may_manage(member: Member) -> None:
+    permissions.require(permissions.can_manage_actions(current_user, member))
+
+
+def _errors_to_form(form, exc: service.InvalidInput) -> None:
+    for name, message in exc.errors.items():
+        target = getattr(form, name, None)
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def _action_page(action: Action, status: int = 200, **forms):
+    progress = forms.get("progress_form") or ProgressForm(
+        formdata=None,
+        reported_on=today_utc(),
+        status=action.status if action.status in catalog.PROGRESS_STATUSES else "in_progress",
+        percent_complete=action.percent_complete,
+    )
+    return (
+        render_template(
+            "pledges/action.html",
+            action=action,
+            member=action.member,
+            progress_form=progress,
+            comment_form=forms.get("comment_form") or CommentForm(formdata=None),
+            button_form=ConfirmForm(),
+            can_manage=permissions.can_manage_actions(current_user, action.member),
+            can_comment=permissions.can_comment_action(current_user, action),
+            can_mark=permissions.can_mark_good_practice(current_user, action),
+        ),
+        status,
+    )
+
+
+# ---- The representatives' action plan --------------------------------------------------------
+
+
+@bp.route("/plans/<int:member_id>")
+@login_required
+def plan(member_id: int):
+    member = _visible_member(member_id)
+    return render_template(
+        "pledges/plan.html",
+        member=member,
+        actions=service.all_actions(member),
+        commitments=followup.commitments_for(member),
+        can_manage=permissions.can_manage_actions(current_user, member),
+    )
+
+
+@bp.route("/plans/<int:member_id>/actions/new", methods=["GET", "POST"])
+@login_required
+def new_action(member_id: int):
+    member = _visible_member(member_id)
+    _may_manage(member)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            action = service.create_action(
+                current_user, member, form.to_data(), publish=form.publish.data
+            )
+        except service.InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            flash(_("The action is saved."), "success")
+            return redirect(url_for("pledges.action", action_id=action.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("pledges/action_form.html", form=form, member=member), status
+
+
+@bp.route("/actions/<int:action_id>")
+@login_required
+def action(action_id: int):
+    return _action_page(_visible_action(action_id))
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_action(action_id: int):
+    action = _visible_action(action_id)
+    _may_manage(action.member)
+    form = ActionForm()
+    del form.publish
+    if not form.is_submitted():
+        form.fill_from(action)
+    if form.validate_on_submit():
+        try:
+            service.update_action(current_user, action, form.to_data())
+        except service.InvalidInput as exc:
+            db.session.rollback()
+            _errors_to_form(form, exc)
+        else:
+            flash(_("The action is saved."), "success")
+            return redirect(url_for("pledges.action", action_id=action.id))
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template("pledges/action_form.html", form=form, member=action.member, action=action),
+        status,
+    )
+
+
+@bp.route("/actions/<int:action_id>/progress", methods=["POST"])
+@login_required
+def add_progress(action_id: int):
+    action = _visible_action(action_id)
+    _may_manage(action.member)
+    form = ProgressForm()
+    if form.validate_on_submit():
+        try:
+            service.add_progress(
+                current_user,
+                action,
+                form.reported_on.data,
+                form.text.data,
+                form.percent_complete.data,
+                form.status.data,
+            )
+        except service.InvalidInput as exc:
+            db.session.rollback()
+            _errors_to_form(form, exc)
+        except service.PledgeError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("pledges.action", action_id=action.id))
+        else:
+            flash(_("The progress update is saved."), "success")
+            return redirect(url_for("pledges.action", action_id=action.id) + "#history")
+    return _action_page(db.session.get(Action, action_id), 422, progress_form=form)
+
+
+@bp.route("/actions/<int:action_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_action(action_id: int):
+    action = _visible_action(action_id)
+    _may_manage(action.member)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel_action(current_user, action, form.reason.data)
+        except service.InvalidInput as exc:
+            db.session.rollback()
+            _errors_to_form(form, exc)
+        except service.PledgeError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("pledges.action", action_id=action.id))
+        else:
+            flash(_("The action is cancelled."), "success")
+            return redirect(url_for("pledges.action", action_id=action.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("pledges/cancel.html", form=form, action=action), status
+
+
+@bp.route("/actions/<int:action_id>/publish", methods=["POST"])
+@login_required
+def publish_action(action_id: int):
+    action = _visible_action(action_id)
+    _may_manage(action.member)
+    if ConfirmForm().validate_on_submit():
+        service.publish_action(current_user, action)
+        flash(_("The action is published on the member's public page."), "success")
+    return redirect(url_for("pledges.action", action_id=action.id))
+
+
+@bp.route("/actions/<int:action_id>/unpublish", methods=["POST"])
+@login_required
+def unpublish_action(action_id: int):
+    action = _visible_action(action_id)
+    _may_manage(action.member)
+    if ConfirmForm().validate_on_submit():
+        service.unpublish_action(current_user, action)
+        flash(_("The action is no longer public."), "success")
+    return redirect(url_for("pledges.action", action_id=action.id))
+
+
+# ---- Coordinators: comments, good practice, late members --------------------------------------
+
+
+@bp.route("/actions/<int:action_id>/comments", methods=["POST"])
+@login_required
+def add_comment(action_id: int):
+    action = _visible_action(action_id)
+    permissions.require(permissions.can_comment_action(current_user, action))
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            service.add_comment(current_user, action, form.body.data)
+        except service.InvalidInput as exc:
+            db.session.rollback()
+            _errors_to_form(form, exc)
+        else:
+            flash(_("Your comment is saved; the representatives are told by e-mail."), "success")
+            return redirect(url_for("pledges.action", action_id=action.id) + "#comments")
+    return _action_page(db.session.get(Action, action_id), 422, comment_form=form)
+
+
+@bp.route("/actions/<int:action_id>/good-practice", methods=["POST"])
+@login_required
+def good_practice_mark(action_id: int):
+    action = _visible_action(action_id)
+    permissions.require(permissions.can_mark_good_practice(current_user, action))
+    good = request.form.get("good") == "1"
+    if ConfirmForm().validate_on_submit():
+        try:
+            service.set_good_practice(current_user, action, good)
+        except service.PledgeError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(
+                _("The action is marked as a good practice.")
+                if good
+                else _("The action is no longer marked as a good practice."),
+                "success",
+            )
+    return redirect(url_for("pledges.action", action_id=action.id))
+
+
+@bp.route("/coordination/late")
+@login_required
+def late_members():
+    permissions.require(permissions.can_follow_up(current_user))
+    late, caught_up = followup.overview(current_user)
+    return render_template(
+        "pledges/late.html",
+        late=late,
+        caught_up=caught_up,
+        rules=followup.rules(),
+    )
+
+
+def _hold_target(member_id: int) -> Member:
+    member = db.get_or_404(Member, member_id)
+    permissions.require(permissions.coordinates(current_user, member.country), hide=True)
+    permissions.require(permissions.can_hold_for_lateness(current_user, member))
+    return member
+
+
+@bp.route("/coordination/members/<int:member_id>/hold", methods=["POST"])
+@login_required
+def put_on_hold(member_id: int):
+    member = _hold_target(member_id)
+    form = HoldForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for the hold; it is shown on the member's public page."), "error")
+        return redirect(url_for("pledges.late_members") + f"#member-{member.id}")
+    try:
+        followup.put_on_hold(
+            current_user, member, form.reason.data, parse_version(form.version.data)
+        )
+    except (TransitionError, service.PledgeError) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("%(name)s is on hold.", name=member.name), "success")
+    return redirect(url_for("pledges.late_members"))
+
+
+@bp.route("/coordination/members/<int:member_id>/lift-hold", methods=["POST"])
+@login_required
+def lift_hold(member_id: int):
+    member = _hold_target(member_id)
+    form = LiftHoldForm()
+    if form.validate_on_submit():
+        try:
+            followup.lift_hold(
+                current_user, member, form.reason.data or "", parse_version(form.version.data)
+            )
+        except (TransitionError, service.PledgeError) as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("The hold on %(name)s is lifted.", name=member.name), "success")
+    return redirect(url_for("pledges.late_members"))
+
+
+# ---- Public pages ----------------------------------------------------------------------------
+
+
+@bp.route("/members/<slug>/actions/<int:action_id>")
+def public_action(slug: str, action_id: int):
+    action = service.public_action(slug, action_id)
+    if action is None:
+        abort(404)
+    return render_template(
+        "pledges/public_action.html",
+        action=action,
+        member=action.member,
+        commitments=followup.commitments_for(action.member),
+    )
+
+
+@bp.route("/good-practice")
+def good_practice():
+    category = request.args.get("category", "")
+    country = request.args.get("country", "")
+    page = service.good_practices(category, country, request.args.get("page", 1, type=int))
+    return render_template(
+        "pledges/good_practice.html",
+        page=page,
+        category=category if category in catalog.CATEGORIES else "",
+        country=country if country in dict(country_choices()) else "",
+        categories=catalog.category_choices(),
+        countries=country_choices(),
+    )

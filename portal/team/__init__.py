@@ -1,0 +1,1 @@
+"""A member's team of representatives: invitations by e-mail, joining and leaving."""

@@ -1,0 +1,18 @@
+"""Forms of the team page."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+from wtforms.validators import Email, InputRequired, Length
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Colleague's work e-mail address"),
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        description=_l("We send them a link; it works once, for two weeks."),
+    )
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes state: accept, revoke, leave."""
