@@ -59,7 +59,9 @@ def send_mail() -> None:
 
 def register(app: Flask) -> None:
     from portal.demo.commands import demo_cli
+    from portal.pledges.commands import reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(reminders_cli)
