@@ -178,7 +178,7 @@ def _move(
         # The member in the wrong state for this action (a member "approved" again, a form sent
         # to the wrong address); a change made meanwhile by someone else is refused by
         # transition() on the database's version, however close the race.
-        if member.status not in from_statuses:
+        if member.status not in from_statuses or to_status not in ALLOWED[member.status]:
             raise TransitionNotAllowed(
                 _l(
                     "This is not possible while it is “%(status)s”. Nothing was done.",
