@@ -105,6 +105,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(places_bp)
     for blueprint in (pledges_bp, team_bp):
         app.register_blueprint(blueprint)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    from portal.api.views import bp as api_bp
+    from portal.extensions import csrf
+
+    csrf.exempt(api_bp)  # read-only GET answers for any origin: no session, nothing to forge
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

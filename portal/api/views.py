@@ -1,0 +1,157 @@
+"""The open data API, read-only, under /api/v1. Each view checks the parameters with the
+directory's own parsers, asks the directory service, and answers JSON (or CSV, GeoJSON) with an
+ETag; answers are cached until the public data changes."""
+
+from flask import Blueprint, Response, request, stream_with_context
+
+from portal.api import exports, http
+from portal.api.openapi import openapi_body
+from portal.directory.action_query import ACTION_PARAMETERS, parse_action_filters
+from portal.directory.cache import public_cache
+from portal.directory.public import member_output, member_url_builder
+from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
+from portal.directory.service import (
+    find_actions,
+    find_members,
+    iter_members,
+    member_exists,
+    public_member,
+)
+from portal.errors import json_error
+from portal.extensions import db
+from portal.models.publicdata import public_data_version
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.after_app_request
+def cors(response: Response) -> Response:
+    # After the app's request, so that errors outside any view (unknown paths) get it too.
+    if request.path.startswith(bp.url_prefix + "/"):
+        http.add_cors(response)
+    return response
+
+
+def _checked_filters():
+    """(filters, None) or (None, a 400 answer naming the parameter and what it allows)."""
+    unknown = unknown_parameters(request.args, PARAMETERS)
+    if unknown:
+        return None, http.unknown_parameter(unknown[0], PARAMETERS)
+    filters = parse_filters(request.args)
+    if filters.errors:
+        return None, http.filter_error(filters.errors[0])
+    return filters, None
+
+
+def _cached_json(key: tuple, build):
+    """(body, etag) of a JSON answer, built once per data version and site address."""
+
+    def compute():
+        value = build()
+        if value is None:
+            return None
+        body = http.dumps(value)
+        return body, http.body_etag(body)
+
+    return public_cache().get((*key, request.url_root), compute)
+
+
+@bp.get("/members")
+def members():
+    filters, error = _checked_filters()
+    if error:
+        return error
+
+    def build():
+        page = find_members(filters)
+        url = member_url_builder()
+        return {
+            "items": [member_output(item, url) for item in page.items],
+            "total": page.total,
+            "page": page.page,
+            "per_page": page.per_page,
+        }
+
+    body, etag = _cached_json(("members", filters.key), build)
+    return http.json_answer(body, etag)
+
+
+def _stream(kind: str, mimetype: str, writer, filename: str):
+    filters, error = _checked_filters()
+    if error:
+        return error
+    etag = http.key_etag(
+        kind, public_data_version(db.session), filters.without_paging().key, request.url_root
+    )
+    unchanged = http.not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    chunks = writer(iter_members(filters), member_url_builder())
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = http.CACHE_CONTROL
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.get("/members.geojson")
+def members_geojson():
+    return _stream("geojson", "application/geo+json", exports.members_geojson, "members.geojson")
+
+
+@bp.get("/members.csv")
+def members_csv():
+    return _stream("csv", "text/csv", exports.members_csv, "members.csv")
+
+
+@bp.get("/members/<slug>")
+def member(slug: str):
+    unknown = unknown_parameters(request.args, ())
+    if unknown:
+        return http.unknown_parameter(unknown[0], ())
+
+    def build():
+        record = public_member(slug)
+        if record is None:
+            return None
+        url = member_url_builder()
+        answer = member_output(record, url)
+        answer["published_actions"] = record["action_list"]
+        return answer
+
+    cached = _cached_json(("member", slug), build)
+    if cached is None:
+        return json_error(404, "No public member has this slug.")
+    return http.json_answer(*cached)
+
+
+@bp.get("/actions")
+def actions():
+    unknown = unknown_parameters(request.args, ACTION_PARAMETERS)
+    if unknown:
+        return http.unknown_parameter(unknown[0], ACTION_PARAMETERS)
+    filters = parse_action_filters(request.args)
+    if filters.errors:
+        return http.filter_error(filters.errors[0])
+
+    def build():
+        page = find_actions(filters)
+        if filters.member and page.total == 0 and not member_exists(filters.member):
+            return None
+        url = member_url_builder()
+        items = []
+        for item in page.items:
+            item = dict(item)
+            item["member"] = {**item["member"], "url": url(item["member"]["slug"])}
+            items.append(item)
+        return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
+
+    cached = _cached_json(("actions", filters.key, filters.page, filters.per_page), build)
+    if cached is None:
+        return json_error(404, "No public member has this slug.", parameter="member")
+    return http.json_answer(*cached)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return http.json_answer(*openapi_body())

@@ -1,0 +1,74 @@
+"""The directory's search and filter form: a GET form, so every state is a shareable address.
+
+It only renders the fields and shows back what was asked; portal.directory.query reads and
+checks the values, and its errors are put next to the fields here.
+"""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SearchField, SelectField, StringField
+
+from portal.countries import country_choices
+from portal.directory.query import POPULATION_BANDS, FilterError
+from portal.fields import MultiCheckboxField
+from portal.templating import status_label
+
+FIRST_YEAR = 2018  # the covenant was announced in March 2018
+
+SORT_LABELS = {
+    "name": _l("Name (A to Z)"),
+    "-name": _l("Name (Z to A)"),
+    "joined_on": _l("Joining date (oldest first)"),
+    "-joined_on": _l("Joining date (newest first)"),
+    "population": _l("Population (smallest first)"),
+    "-population": _l("Population (largest first)"),
+}
+
+# Which field shows an error about which parameter.
+_FIELD_OF = {
+    "population_min": "population",
+    "population_max": "population",
+    "joined_from": "year",
+    "joined_to": "year",
+}
+
+
+class DirectoryForm(Form):
+    q = SearchField(_l("Name or region"), description=_l("Accents and case do not matter."))
+    country = MultiCheckboxField(_l("Country"))
+    region = StringField(_l("Region (exact name)"))
+    population = SelectField(_l("Population"))
+    category = SelectField(_l("With a published action in"))
+    status = SelectField(_l("Status"))
+    year = SelectField(_l("Joining year"))
+    sort = SelectField(_l("Sort by"))
+
+    def __init__(self, formdata: MultiDict, categories: dict):
+        super().__init__(formdata=formdata)
+        any_ = ("", _l("Any"))
+        self.country.choices = country_choices()
+        self.population.choices = [any_] + [(k, v[0]) for k, v in POPULATION_BANDS.items()]
+        self.category.choices = [any_] + [(k, v[0]) for k, v in categories.items()]
+        self.status.choices = [
+            any_,
+            ("active", status_label("approved")),
+            ("on_hold", status_label("on_hold")),
+        ]
+        years = [str(y) for y in range(date.today().year, FIRST_YEAR - 1, -1)]
+        asked = (formdata.get("year") or "").strip()
+        if asked.isdigit() and asked not in years:
+            years.append(asked)
+        self.year.choices = [any_] + [(y, y) for y in years]
+        self.sort.choices = list(SORT_LABELS.items())
+        self.sort.data = self.sort.data or "name"
+
+    def show_errors(self, errors: tuple[FilterError, ...]) -> None:
+        for error in errors:
+            name = _FIELD_OF.get(error.parameter, error.parameter)
+            target = getattr(self, name, None)
+            if target is None:
+                self.form_errors.append(error.message)
+            else:
+                target.errors = [*target.errors, error.message]

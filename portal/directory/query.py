@@ -1,0 +1,393 @@
+"""The directory's filters: the one place that reads them from a query string, checks them and
+turns them into SQL over the public members.
+
+The HTML directory, the open data API (JSON, GeoJSON, CSV) and the member map all call
+parse_filters() and filtered_members(), so a filter means the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, func, literal_column, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from werkzeug.datastructures import MultiDict
+
+from portal.countries import COUNTRY_CODES
+from portal.folding import fold
+from portal.models import Action, Member
+from portal.models.members import APPROVED, ON_HOLD, PUBLIC_STATUSES
+
+# Public statuses as the public names them, and back.
+STATUS_NAMES = {APPROVED: "active", ON_HOLD: "on_hold"}
+STATUS_VALUES = {name: status for status, name in STATUS_NAMES.items()}
+
+SORTS = ("name", "-name", "joined_on", "-joined_on", "population", "-population")
+DEFAULT_SORT = "name"
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+MAX_QUERY_LENGTH = 100
+MAX_QUERY_WORDS = 6
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+# Population bands offered on the HTML page: key -> (label, minimum, maximum), inclusive.
+POPULATION_BANDS: dict[str, tuple[object, int | None, int | None]] = {
+    "under-5000": (_l("Under 5,000"), None, 4999),
+    "5000-20000": (_l("5,000 to 19,999"), 5000, 19999),
+    "20000-50000": (_l("20,000 to 49,999"), 20000, 49999),
+    "50000-100000": (_l("50,000 to 99,999"), 50000, 99999),
+    "100000-500000": (_l("100,000 to 499,999"), 100000, 499999),
+    "500000-plus": (_l("500,000 and more"), 500000, None),
+}
+
+# Every parameter the filters read (page and per_page included).
+PARAMETERS = (
+    "q",
+    "country",
+    "region",
+    "category",
+    "status",
+    "population",
+    "population_min",
+    "population_max",
+    "year",
+    "joined_from",
+    "joined_to",
+    "sort",
+    "page",
+    "per_page",
+)
+
+
+def category_keys() -> tuple[str, ...]:
+    from portal.pledges.catalog import CATEGORIES
+
+    return tuple(CATEGORIES)
+
+
+class FilterError(ValueError):
+    """One parameter with a value that is not allowed; `allowed` names what is."""
+
+    def __init__(self, parameter: str, message: str, allowed: list | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+        self.allowed = allowed
+
+    def as_json(self) -> dict:
+        body: dict = {"parameter": self.parameter}
+        if self.allowed is not None:
+            body["allowed"] = self.allowed
+        return body
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """Checked filters: search words are folded, countries upper-case, dates real dates."""
+
+    words: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    region_key: str = ""
+    category: str = ""
+    status: str = ""  # a Member status (approved, on_hold) or "" for both
+    population_min: int | None = None
+    population_max: int | None = None
+    joined_from: date | None = None
+    joined_to: date | None = None
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    # As typed, to show them back in the form and in links.
+    query_text: str = ""
+    region_text: str = ""
+    band: str = ""
+    year: int | None = None
+    errors: tuple[FilterError, ...] = field(default=(), compare=False)
+
+    @property
+    def key(self) -> tuple:
+        """What the answer depends on (for caches and ETags): the checked values only."""
+        return (
+            self.words,
+            self.countries,
+            self.region_key,
+            self.category,
+            self.status,
+            self.population_min,
+            self.population_max,
+            self.joined_from,
+            self.joined_to,
+            self.sort,
+            self.page,
+            self.per_page,
+        )
+
+    def without_paging(self) -> DirectoryFilters:
+        return replace(self, page=1, per_page=DEFAULT_PER_PAGE)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(
+            (
+                self.words,
+                self.countries,
+                self.region_key,
+                self.category,
+                self.status,
+                self.population_min is not None,
+                self.population_max is not None,
+                self.joined_from,
+                self.joined_to,
+            )
+        )
+
+
+def _one(args: MultiDict, name: str) -> str:
+    return (args.get(name) or "").strip()
+
+
+def _int(args: MultiDict, name: str, errors: list, minimum: int = 0, maximum: int | None = None):
+    raw = _one(args, name)
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        if maximum is None:
+            message = _(
+                "%(name)s must be a whole number from %(minimum)d.", name=name, minimum=minimum
+            )
+        else:
+            message = _(
+                "%(name)s must be a whole number from %(minimum)d to %(maximum)d.",
+                name=name,
+                minimum=minimum,
+                maximum=maximum,
+            )
+        errors.append(FilterError(name, message))
+        return None
+    return value
+
+
+def _date(args: MultiDict, name: str, errors: list) -> date | None:
+    raw = _one(args, name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(FilterError(name, _("%(name)s must be a date as YYYY-MM-DD.", name=name)))
+        return None
+
+
+def _choice(args: MultiDict, name: str, allowed: tuple[str, ...], errors: list) -> str:
+    raw = _one(args, name)
+    if raw and raw not in allowed:
+        errors.append(
+            FilterError(
+                name,
+                _("Unknown %(name)s “%(value)s”.", name=name, value=raw[:40]),
+                list(allowed),
+            )
+        )
+        return ""
+    return raw
+
+
+def parse_filters(args: MultiDict, default_per_page: int = DEFAULT_PER_PAGE) -> DirectoryFilters:
+    """Read and check the filters; values that are not allowed are left out and listed in
+    `errors` (the caller decides whether to answer 400 or show them next to the fields)."""
+    errors: list[FilterError] = []
+
+    query_text = _one(args, "q")[:MAX_QUERY_LENGTH]
+    words = tuple(dict.fromkeys(fold(query_text).split()))[:MAX_QUERY_WORDS]
+
+    countries: list[str] = []
+    for raw in args.getlist("country"):
+        for code in raw.replace(",", " ").split():
+            code = code.upper()
+            if code not in COUNTRY_CODES:
+                errors.append(
+                    FilterError(
+                        "country",
+                        _("Unknown country code “%(value)s”.", value=code[:10]),
+                        sorted(COUNTRY_CODES),
+                    )
+                )
+            elif code not in countries:
+                countries.append(code)
+
+    region_text = _one(args, "region")[:MAX_QUERY_LENGTH]
+    category = _choice(args, "category", category_keys(), errors)
+    status_name = _choice(args, "status", tuple(STATUS_VALUES), errors)
+    sort = _choice(args, "sort", SORTS, errors) or DEFAULT_SORT
+
+    band = _choice(args, "population", tuple(POPULATION_BANDS), errors)
+    population_min = _int(args, "population_min", errors)
+    population_max = _int(args, "population_max", errors)
+    if band:
+        if population_min is not None or population_max is not None:
+            errors.append(
+                FilterError(
+                    "population",
+                    _("Give either a population band or population_min/population_max."),
+                )
+            )
+        else:
+            _label, population_min, population_max = POPULATION_BANDS[band]
+    if (
+        population_min is not None
+        and population_max is not None
+        and population_min > population_max
+    ):
+        errors.append(
+            FilterError("population_max", _("population_max must not be below population_min."))
+        )
+
+    year = _int(args, "year", errors, MIN_YEAR, MAX_YEAR)
+    joined_from = _date(args, "joined_from", errors)
+    joined_to = _date(args, "joined_to", errors)
+    if year is not None:
+        if joined_from or joined_to:
+            errors.append(
+                FilterError("year", _("Give either a joining year or joined_from/joined_to."))
+            )
+        else:
+            joined_from, joined_to = date(year, 1, 1), date(year, 12, 31)
+    if joined_from and joined_to and joined_from > joined_to:
+        errors.append(FilterError("joined_to", _("joined_to must not be before joined_from.")))
+
+    page = _int(args, "page", errors, 1, 1_000_000) or 1
+    per_page = _int(args, "per_page", errors, 1, MAX_PER_PAGE) or default_per_page
+
+    return DirectoryFilters(
+        words=words,
+        countries=tuple(sorted(countries)),
+        region_key=fold(region_text),
+        category=category,
+        status=STATUS_VALUES.get(status_name, ""),
+        population_min=population_min,
+        population_max=population_max,
+        joined_from=joined_from,
+        joined_to=joined_to,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        query_text=query_text,
+        region_text=region_text,
+        band=band,
+        year=year,
+        errors=tuple(errors),
+    )
+
+
+def unknown_parameters(args: MultiDict, allowed: tuple[str, ...] = PARAMETERS) -> list[str]:
+    return sorted(name for name in args if name not in allowed)
+
+
+def is_public() -> ColumnElement[bool]:
+    """Member.status in the public statuses, with literal values: the partial indexes over the
+    public members (see portal.models.members) apply only to this exact condition."""
+    return Member.status.in_([literal_column(f"'{status}'") for status in PUBLIC_STATUSES])
+
+
+def _word_matches(column, word: str) -> ColumnElement[bool]:
+    # Folded keys hold only [0-9a-z] and single spaces: a word starts the key or follows a space.
+    return or_(column.like(f"{word}%"), column.like(f"% {word}%"))
+
+
+def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
+    """The WHERE terms for these filters, over public members only."""
+    terms: list[ColumnElement[bool]] = [is_public()]
+    for word in filters.words:
+        terms.append(
+            or_(_word_matches(Member.name_key, word), _word_matches(Member.region_key, word))
+        )
+    if filters.countries:
+        terms.append(Member.country.in_(filters.countries))
+    if filters.region_key:
+        terms.append(Member.region_key == filters.region_key)
+    if filters.status:
+        terms.append(Member.status == filters.status)
+    if filters.population_min is not None:
+        terms.append(Member.population >= filters.population_min)
+    if filters.population_max is not None:
+        terms.append(Member.population <= filters.population_max)
+    if filters.joined_from:
+        terms.append(Member.joined_on >= filters.joined_from)
+    if filters.joined_to:
+        terms.append(Member.joined_on <= filters.joined_to)
+    if filters.category:
+        terms.append(
+            Member.id.in_(
+                select(Action.member_id).where(
+                    Action.published.is_(True), Action.category == filters.category
+                )
+            )
+        )
+    return terms
+
+
+_ORDER = {
+    "name": (Member.name_key.asc(), Member.id.asc()),
+    "-name": (Member.name_key.desc(), Member.id.desc()),
+    "joined_on": (Member.joined_on.asc(), Member.id.asc()),
+    "-joined_on": (Member.joined_on.desc(), Member.id.desc()),
+    "population": (Member.population.asc(), Member.id.asc()),
+    "-population": (Member.population.desc(), Member.id.desc()),
+}
+
+# The columns any public output may show. Never select the Member entity for public output:
+# a column added to the model later cannot leak through these queries.
+PUBLIC_COLUMNS = (
+    Member.id,
+    Member.slug,
+    Member.name,
+    Member.country,
+    Member.region,
+    Member.population,
+    Member.latitude,
+    Member.longitude,
+    Member.joined_on,
+    Member.status,
+    Member.website,
+)
+
+
+def filtered_members(filters: DirectoryFilters, *columns) -> Select:
+    """SELECT the given columns (PUBLIC_COLUMNS by default) of the matching public members,
+    in the chosen order, without paging."""
+    return (
+        select(*(columns or PUBLIC_COLUMNS))
+        .where(and_(*conditions(filters)))
+        .order_by(*_ORDER[filters.sort])
+    )
+
+
+def count_members(filters: DirectoryFilters) -> Select:
+    return select(func.count()).select_from(Member).where(and_(*conditions(filters)))
+
+
+def published_action_counts(member_ids: list[int]) -> Select:
+    """(member_id, number of published actions) for these members, in one grouped query."""
+    return (
+        select(Action.member_id, func.count())
+        .where(Action.member_id.in_(member_ids), Action.published.is_(True))
+        .group_by(Action.member_id)
+    )
+
+
+def published_actions_count_column():
+    """A correlated count of a member's published actions, for streamed exports."""
+    return (
+        select(func.count())
+        .where(Action.member_id == Member.id, Action.published.is_(True))
+        .correlate(Member)
+        .scalar_subquery()
+        .label("actions")
+    )
