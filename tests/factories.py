@@ -159,3 +159,12 @@ def pdf_bytes(pages: int = 1) -> bytes:
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1, xref))
     return out.getvalue()
+
+
+def make_place(name: str, region: str = "Testregion", **fields) -> Member:
+    """A member whose region search key is folded from its region, as the application form
+    stores it (make_member keeps the default key whatever the region)."""
+    member = make_member(name, region=region, **fields)
+    member.region_key = fold(region)
+    db.session.commit()
+    return member
