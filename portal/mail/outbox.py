@@ -14,7 +14,9 @@ def queue_mail(recipient: str, subject: str, template: str, locale: str | None =
     """
     with force_locale(locale or "en"):
         body = render_template(f"mail/{template}", **context)
-        subject_text = str(subject)
+        # One line: a header cannot hold a line break, and a subject made of user input (a
+        # municipality's name) with one would make the mail undeliverable.
+        subject_text = " ".join(str(subject).split())
     mail = OutboxMail(recipient=recipient, subject=subject_text[:200], body=body)
     db.session.add(mail)
     if has_request_context():
