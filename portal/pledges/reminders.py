@@ -88,14 +88,15 @@ def send_reminders(today: date) -> RunReport:
             )
 
 
+def _already_sent(reminders: list[Reminder]) -> set[str]:
+    keys = [r.key for r in reminders]
+    return set(db.session.scalars(select(ReminderSent.key).where(ReminderSent.key.in_(keys))))
+
+
 def _remind_member(member: Member, reminders: list[Reminder], today: date, report) -> None:
     if not reminders:
         return
-    sent = set(
-        db.session.scalars(
-            select(ReminderSent.key).where(ReminderSent.key.in_([r.key for r in reminders]))
-        )
-    )
+    sent = _already_sent(reminders)
     new = [r for r in reminders if r.key not in sent]
     recipients = [r.user for r in member.representatives if r.user.active]
     if not new or not recipients:

@@ -10,6 +10,7 @@ class InviteForm(FlaskForm):
     email = EmailField(
         _l("Colleague's work e-mail address"),
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         description=_l("We send them a link; it works once, for two weeks."),
     )
 
