@@ -93,6 +93,37 @@ def test_without_delivery_after_the_request_the_mails_wait_committed_with_the_de
     assert len(mailbox.messages) == 2
 
 
+def test_the_mails_and_the_decision_become_visible_together_at_commit(
+    app, client, login, monkeypatch
+):
+    """Seen from another connection while the decision is being made, neither the new status
+    nor the mails exist yet; after the request both do."""
+    login(make_coordinator("DE"))
+    member, reps = _application(reps=2)
+    real_queue_mail = service.queue_mail
+    seen_from_outside = []
+
+    def queue_and_look_from_outside(*args, **kwargs):
+        mail = real_queue_mail(*args, **kwargs)
+        db.session.flush()  # the mail and the move are written, not yet committed
+        with db.engine.connect() as outside:
+            seen_from_outside.append(
+                (
+                    outside.scalar(select(Member.status).where(Member.id == member.id)),
+                    outside.scalar(select(func.count(OutboxMail.id))),
+                )
+            )
+        return mail
+
+    monkeypatch.setattr(service, "queue_mail", queue_and_look_from_outside)
+    assert _approve(client, member).status_code == 302
+
+    assert seen_from_outside == [(SUBMITTED, 0), (SUBMITTED, 0)]
+    with db.engine.connect() as outside:
+        assert outside.scalar(select(Member.status).where(Member.id == member.id)) == APPROVED
+        assert outside.scalar(select(func.count(OutboxMail.id))) == 2
+
+
 # --- a rolled-back change sends nothing ----------------------------------------------------------
 
 

@@ -415,3 +415,27 @@ def test_changes_requested_then_resubmitted_then_approved_keeps_whole_history(db
         (rep.id, CHANGES_REQUESTED, SUBMITTED, ""),
         (coordinator.id, SUBMITTED, APPROVED, "Thank you"),
     ]
+
+
+def test_the_decision_form_carries_a_working_csrf_token(app, db, client, login, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    coordinator = make_coordinator("DE")
+    page = client.get("/account/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(
+        "/account/login",
+        data={"email": coordinator.email, "password": "correct horse battery", "csrf_token": token},
+    )
+    member = _submitted()
+
+    assert _decide(client, member, "approve").status_code == 400
+    assert _status(db, member.id) == SUBMITTED
+
+    panel = client.get(f"/review/{member.id}/decide").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', panel).group(1)
+    response = client.post(
+        f"/review/{member.id}/decide",
+        data={"decision": "approve", "version": member.version, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert _status(db, member.id) == APPROVED
