@@ -18,7 +18,7 @@ DECISION_LABELS = {
     "reject": _l("Reject: the application is closed"),
 }
 MEMBER_ACTION_LABELS = {
-    "hold": _l("Put on hold: the member stays listed, marked as on hold"),
+    "hold": _l("Put on hold: the member stays listed, marked as on hold, with the reason"),
     "suspend": _l("Suspend: the member is no longer listed publicly"),
     "withdraw": _l("Withdraw: the membership ends"),
     "reinstate": _l("Reinstate: the member is active again"),
@@ -74,7 +74,8 @@ class MemberStatusForm(_VersionedForm):
         _l("Reason"),
         description=_l(
             "Required, except to reinstate. The representatives receive it by e-mail and it "
-            "stays in the member's history."
+            "stays in the member's history. The reason for a hold is also shown on the public "
+            "member page: write nothing personal."
         ),
         validators=[Length(max=COMMENT_MAX)],
         id="status-reason",
