@@ -183,7 +183,7 @@ def members_per_country() -> dict[str, int]:
 
     people: dict[str, int] = dict.fromkeys(COUNTRY_CODES, 0)
     for place in eu_places():
-        people[place.country] += place.population
+        people[place.country] += place.population or 0
     total = sum(people.values())
     return {
         code: MEMBERS_BASE + round(MEMBERS_SPREAD * count / total)
