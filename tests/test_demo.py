@@ -159,7 +159,7 @@ def find_role(db, email: str) -> str:
 def test_passwords_are_random_on_every_seed_and_the_data_is_not(seeded, app, tmp_path):
     """A second run on another empty database: same members, other passwords."""
     first = printed_accounts(seeded)
-    members = [(m.name, m.country, m.status) for m in _db.session.scalars(select(Member))]
+    members = sorted((m.country, m.name, m.status) for m in _db.session.scalars(select(Member)))
 
     other = create_app(
         {
@@ -172,7 +172,9 @@ def test_passwords_are_random_on_every_seed_and_the_data_is_not(seeded, app, tmp
         try:
             upgrade()
             result = other.test_cli_runner().invoke(args=["demo", "seed"])
-            again = [(m.name, m.country, m.status) for m in _db.session.scalars(select(Member))]
+            again = sorted(
+                (m.country, m.name, m.status) for m in _db.session.scalars(select(Member))
+            )
         finally:
             _db.session.remove()
             _db.engine.dispose()
