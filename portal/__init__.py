@@ -93,11 +93,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.directory.views import bp as directory_bp
+    from portal.map.views import bp as map_bp
     from portal.membership.views import bp as membership_bp
     from portal.pages.views import bp as pages_bp
     from portal.places.views import bp as places_bp
     from portal.pledges.views import bp as pledges_bp
     from portal.review.views import bp as review_bp
+    from portal.stats.views import bp as stats_bp
     from portal.team.views import bp as team_bp
 
     for blueprint in (pages_bp, auth_bp, membership_bp, review_bp, admin_bp, directory_bp):
@@ -105,6 +107,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(places_bp)
     for blueprint in (pledges_bp, team_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(map_bp)
+    app.register_blueprint(stats_bp)
     register_api(app)
 
 

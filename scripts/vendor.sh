@@ -57,8 +57,8 @@ cp "$TMP/topojson-client/package/LICENSE" "$out/LICENSE.topojson-client"
 cat > "$out/README.md" <<EOF
 europe-50m.geojson: the country outlines of Natural Earth 4.1.0 (public domain) at 1:50m, from
 world-atlas $WORLD_ATLAS (countries-50m.json, ISC licence: LICENSE), converted to GeoJSON with
-topojson-client $TOPOJSON_CLIENT (ISC licence: LICENSE.topojson-client), clipped to the box
-around the EU and rounded to 0.01 degree by scripts/vendor.sh. Properties: name (English),
+topojson-client $TOPOJSON_CLIENT (ISC licence: LICENSE.topojson-client), clipped to longitude
+-30 to 50 and latitude 25 to 73 and rounded to 0.01 degree by scripts/vendor.sh. Properties: name (English),
 iso (ISO 3166-1 numeric), eu (member state of the EU).
 EOF
 
@@ -76,7 +76,7 @@ const fs = require("fs");
 const topojson = require(process.argv[2]);
 const topo = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
 const eu = new Set(process.argv[4].split(","));
-const [W, S, E, N] = [-32, 26, 46, 72];
+const [W, S, E, N] = [-30, 25, 50, 73];
 
 const round = (v) => Math.round(v * 100) / 100;
 function clipEdge(ring, inside, cross) {

@@ -1,0 +1,1 @@
+"""The member map: every public member as a point, clustered, filtered like the directory."""

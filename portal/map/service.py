@@ -1,0 +1,126 @@
+"""The member map's data: compact points for every public member, and who is at a point.
+
+The whole EU is about 80,000 members, so the points travel in a compact form (about 190 KB
+gzipped for all of them):
+
+    {"format": 1, "scale": 1000, "count": N, "lat": [...], "lon": [...]}
+
+Coordinates are rounded to 3 decimals (about 110 m; a municipality is larger than that, and the
+exact figures are on the member's page and in the API) and sent as integers (degrees x scale).
+The points are ordered along rows of 0.1 degree of latitude, alternately west to east and east
+to west, and each list holds the difference to the previous point: neighbouring places give small
+numbers, which gzip packs well. A client reads them as
+
+    lat = lon = 0; for i: lat += lat[i]; lon += lon[i]; point(lat / scale, lon / scale)
+
+No names or ids are sent: a click on a point asks members_at() for the members at it (with the
+same filters), so the map's first answer stays small whatever the number of members.
+
+Both answers are built from the public columns only and kept (as gzip bytes, too) in the public
+cache until the public data changes.
+"""
+
+import gzip
+import json
+from dataclasses import dataclass, replace
+
+from sqlalchemy import and_, select
+
+from portal.directory.cache import public_cache
+from portal.directory.query import DEFAULT_SORT, DirectoryFilters, conditions
+from portal.extensions import db
+from portal.models import Member
+
+FORMAT = 1
+SCALE = 1000  # 3 decimals
+ROW = 100  # rows of 0.1 degree of latitude, in SCALE units
+MAX_AT = 50  # members listed in one popup at most
+GZIP_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A JSON body and its gzip form, ready to send."""
+
+    body: bytes
+    gzipped: bytes
+    count: int
+
+
+def map_points(filters: DirectoryFilters, version: str | None = None) -> Encoded:
+    """The public members matching the filters, as compact points (see the module docstring).
+    `version`: the public data version, if the caller has read it already."""
+    key = ("map-points", FORMAT, filter_key(filters))
+    return public_cache().get(key, lambda: _map_points(filters), version)
+
+
+def filter_key(filters: DirectoryFilters) -> tuple:
+    # Sorting and paging do not change the map.
+    return replace(filters.without_paging(), sort=DEFAULT_SORT).key
+
+
+def _map_points(filters: DirectoryFilters) -> Encoded:
+    rows = db.session.execute(
+        select(Member.latitude, Member.longitude).where(
+            and_(*conditions(filters)),
+            Member.latitude.is_not(None),
+            Member.longitude.is_not(None),
+        )
+    )
+    points = [(round(lat * SCALE), round(lon * SCALE)) for lat, lon in rows]
+    points.sort(key=_row_order)
+    lats, lons = _deltas(p[0] for p in points), _deltas(p[1] for p in points)
+    body = json.dumps(
+        {"format": FORMAT, "scale": SCALE, "count": len(points), "lat": lats, "lon": lons},
+        separators=(",", ":"),
+    ).encode("ascii")
+    return Encoded(body, gzip.compress(body, GZIP_LEVEL, mtime=0), len(points))
+
+
+def _row_order(point: tuple[int, int]) -> tuple[int, int]:
+    row = point[0] // ROW
+    return (row, point[1] if row % 2 == 0 else -point[1])
+
+
+def _deltas(values) -> list[int]:
+    out, previous = [], 0
+    for value in values:
+        out.append(value - previous)
+        previous = value
+    return out
+
+
+def members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:
+    """{"total": N, "items": [...]}: the public members matching the filters whose rounded
+    point is (lat, lon), by name, the first MAX_AT of them: what a popup lists. Items hold
+    public fields only: slug, name, country, region."""
+    key = ("map-at", FORMAT, filter_key(filters), round(lat * SCALE), round(lon * SCALE))
+    return public_cache().get(key, lambda: _members_at(filters, lat, lon))
+
+
+def _members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:
+    target = (round(lat * SCALE), round(lon * SCALE))
+    margin = 1 / SCALE
+    rows = db.session.execute(
+        select(
+            Member.slug,
+            Member.name,
+            Member.country,
+            Member.region,
+            Member.latitude,
+            Member.longitude,
+        )  # fmt: skip
+        .where(
+            and_(*conditions(filters)),
+            Member.latitude.between(lat - margin, lat + margin),
+            Member.longitude.between(lon - margin, lon + margin),
+        )
+        .order_by(Member.name_key, Member.id)
+    )
+    found = [
+        {"slug": slug, "name": name, "country": country, "region": region}
+        for slug, name, country, region, m_lat, m_lon in rows
+        # The same rounding as the points, so a click finds exactly the members drawn there.
+        if (round(m_lat * SCALE), round(m_lon * SCALE)) == target
+    ]
+    return {"total": len(found), "items": found[:MAX_AT]}

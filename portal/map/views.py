@@ -1,0 +1,171 @@
+"""The member map page, its data and the shipped country outlines.
+
+/map takes the directory's query-string filters; its filter form reloads /map with them (it works
+without JavaScript), and the data addresses the page hands to static/js/map.js carry the same
+filters. The data answers are sent gzipped when the client accepts it, with an ETag.
+"""
+
+import gzip
+import hashlib
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.api.http import filter_error, key_etag, unknown_parameter
+from portal.countries import country_name
+from portal.directory.forms import DirectoryForm
+from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
+from portal.errors import json_error
+from portal.extensions import db
+from portal.map import service
+from portal.models.publicdata import public_data_version
+from portal.pledges.catalog import CATEGORIES
+
+bp = Blueprint("map", __name__)
+
+OUTLINES = Path("vendor/world-atlas-2.0.2/europe-50m.geojson")  # under the static folder
+# The map ignores sorting and paging; the rest of the directory's parameters filter it.
+MAP_PARAMETERS = tuple(p for p in PARAMETERS if p not in ("sort", "page", "per_page"))
+CACHE_CONTROL = "public, no-cache"  # stored, but revalidated by ETag, so a change shows at once
+
+
+def _filter_args() -> dict[str, list[str]]:
+    """The map's filter parameters of this request (known names, non-empty values only)."""
+    return {
+        name: [v for v in values if v.strip()]
+        for name, values in request.args.lists()
+        if name in MAP_PARAMETERS and any(v.strip() for v in values)
+    }
+
+
+@bp.route("/map")
+def member_map():
+    filters = parse_filters(request.args)
+    form = DirectoryForm(request.args, CATEGORIES)
+    form.show_errors(filters.errors)
+    args = _filter_args()
+    points = None if filters.errors else service.map_points(filters)
+    body = render_template(
+        "map/map.html",
+        form=form,
+        filters=filters,
+        count=points.count if points else None,
+        points_url=url_for("map.points", **args),
+        at_url=url_for("map.at", **args),
+        outlines_url=url_for("map.outlines"),
+        directory_url=url_for("directory.members", **args),
+        tile_url=current_app.config.get("MAP_TILE_URL", ""),
+        tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
+    )
+    return body, 400 if filters.errors else 200
+
+
+def _checked_filters():
+    """The filters of a data request, or the JSON error answer for a bad parameter."""
+    allowed = (*MAP_PARAMETERS, "lat", "lon") if request.endpoint == "map.at" else MAP_PARAMETERS
+    unknown = unknown_parameters(request.args, allowed)
+    if unknown:
+        return None, unknown_parameter(unknown[0], allowed)
+    filters = parse_filters(request.args)
+    if filters.errors:
+        return None, filter_error(filters.errors[0])
+    return filters, None
+
+
+@bp.route("/map/points.json")
+def points():
+    filters, error = _checked_filters()
+    if error is not None:
+        return error
+    version = public_data_version(db.session)
+    etag = key_etag("map-points", service.FORMAT, version, service.filter_key(filters))
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    encoded = service.map_points(filters, version)
+    return _send(encoded.body, encoded.gzipped, "application/json", etag)
+
+
+@bp.route("/map/at.json")
+def at():
+    filters, error = _checked_filters()
+    if error is not None:
+        return error
+    lat = _coordinate("lat", 90)
+    lon = _coordinate("lon", 180)
+    if lat is None or lon is None:
+        return json_error(
+            400,
+            _("lat and lon must be decimal degrees (lat from -90 to 90, lon from -180 to 180)."),
+            parameter="lat" if lat is None else "lon",
+        )
+    found = service.members_at(filters, lat, lon)
+    items = [
+        dict(
+            item,
+            country_name=country_name(item["country"]),
+            url=url_for("membership.member_page", slug=item["slug"]),
+        )
+        for item in found["items"]
+    ]
+    response = current_app.json.response({"total": found["total"], "items": items})
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _coordinate(name: str, limit: int) -> float | None:
+    try:
+        value = float(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+@bp.route("/map/outlines.geojson")
+def outlines():
+    """The country outlines shipped with the portal (Natural Earth), gzipped once per process."""
+    body, gzipped, etag = _outlines(current_app.static_folder)
+    response = _send(body, gzipped, "application/geo+json", etag)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@lru_cache(maxsize=2)
+def _outlines(static_folder: str) -> tuple[bytes, bytes, str]:
+    body = (Path(static_folder) / OUTLINES).read_bytes()
+    return body, gzip.compress(body, 9, mtime=0), hashlib.sha256(body).hexdigest()[:32]
+
+
+def _encoded_etag(etag: str) -> str:
+    # Each encoding has its own ETag, so a cache never mixes them up.
+    return f"{etag}-gz" if "gzip" in request.accept_encodings else etag
+
+
+def _not_modified(etag: str) -> Response | None:
+    """A 304 answer if the client already holds this version, else None."""
+    etag = _encoded_etag(etag)
+    if not request.if_none_match.contains(etag):
+        return None
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _send(body: bytes, gzipped: bytes, mimetype: str, etag: str) -> Response:
+    """The body (gzipped if the client takes it), with a conditional GET on the ETag."""
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    use_gzip = "gzip" in request.accept_encodings
+    response = Response(gzipped if use_gzip else body, mimetype=mimetype)
+    if use_gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    response.set_etag(_encoded_etag(etag))
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response

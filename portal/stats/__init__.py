@@ -1,0 +1,1 @@
+"""Statistics of the covenant: members per country, joins over time, actions and funding."""
