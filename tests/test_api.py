@@ -103,6 +103,12 @@ def test_members_filters_sorting_and_paging(client):
     assert get(sort="-population") == [b.slug, a.slug, c.slug]
     assert get(sort="joined_on") == [a.slug, b.slug, c.slug]
     assert get(sort="-joined_on") == [c.slug, b.slug, a.slug]
+    # a search sorts its matches by the same orders
+    assert get(q="a") == [a.slug, b.slug, c.slug]
+    assert get(q="a", sort="-name") == [c.slug, b.slug, a.slug]
+    assert get(q="a", sort="-joined_on") == [c.slug, b.slug, a.slug]
+    assert get(q="a", sort="population") == [c.slug, a.slug, b.slug]
+    assert get(q="a", sort="-population") == [b.slug, a.slug, c.slug]
 
     page = client.get("/api/v1/members?per_page=2&page=2").get_json()
     assert (page["total"], page["page"], page["per_page"]) == (3, 2, 2)

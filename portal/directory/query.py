@@ -333,14 +333,26 @@ def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
     return terms
 
 
-_ORDER = {
-    "name": (Member.name_key.asc(), Member.id.asc()),
-    "-name": (Member.name_key.desc(), Member.id.desc()),
-    "joined_on": (Member.joined_on.asc(), Member.id.asc()),
-    "-joined_on": (Member.joined_on.desc(), Member.id.desc()),
-    "population": (Member.population.asc(), Member.id.asc()),
-    "-population": (Member.population.desc(), Member.id.desc()),
+SORT_COLUMNS = {
+    "name": Member.name_key,
+    "joined_on": Member.joined_on,
+    "population": Member.population,
 }
+
+
+def _order(filters: DirectoryFilters) -> tuple:
+    name = filters.sort.removeprefix("-")
+    column = SORT_COLUMNS[name]
+    if filters.words:
+        # A search matches few members, spread all over the sort order: reading the table once
+        # and sorting the matches beats walking the sort index and fetching every row it names
+        # (about 6 times faster at 80,000 members on SQLite). An expression has no index, so the
+        # planner reads and sorts; it keeps the order (text and ISO dates as text).
+        column = column + 0 if name == "population" else column.op("||")(literal_column("''"))
+    if filters.sort.startswith("-"):
+        return column.desc(), Member.id.desc()
+    return column.asc(), Member.id.asc()
+
 
 # The columns any public output may show. Never select the Member entity for public output:
 # a column added to the model later cannot leak through these queries.
@@ -365,7 +377,7 @@ def filtered_members(filters: DirectoryFilters, *columns) -> Select:
     return (
         select(*(columns or PUBLIC_COLUMNS))
         .where(and_(*conditions(filters)))
-        .order_by(*_ORDER[filters.sort])
+        .order_by(*_order(filters))
     )
 
 

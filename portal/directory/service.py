@@ -50,10 +50,11 @@ class ResultPage:
         return (self.page - 1) * self.per_page + 1
 
 
-def find_members(filters: DirectoryFilters) -> ResultPage:
+def find_members(filters: DirectoryFilters, version: str | None = None) -> ResultPage:
     """One page of public members matching the filters, with the total: three queries at most
-    (count, page, published actions per member on the page), whatever the page size."""
-    return public_cache().get(("members", filters.key), lambda: _find_members(filters))
+    (count, page, published actions per member on the page), whatever the page size.
+    `version` is the public data version if the caller has read it already."""
+    return public_cache().get(("members", filters.key), lambda: _find_members(filters), version)
 
 
 def _find_members(filters: DirectoryFilters) -> ResultPage:

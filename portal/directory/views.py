@@ -1,10 +1,15 @@
 """The public member directory: search, filters, sorting and paging of public members."""
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 
+from portal.directory.cache import public_cache
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, parse_filters
 from portal.directory.service import find_members
+from portal.extensions import db
+from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import CATEGORIES
 
 bp = Blueprint("directory", __name__)
@@ -22,36 +27,46 @@ def _query_args(drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
 @bp.route("/members")
 def members():
     filters = parse_filters(request.args)
-    form = DirectoryForm(request.args, CATEGORIES)
-    form.show_errors(filters.errors)
-    results = None if filters.errors else find_members(filters)
+    version = public_data_version(db.session)
+    results = None if filters.errors else find_members(filters, version)
 
-    def page_url(number: int) -> str:
-        return url_for("directory.members", **_query_args(drop=("page",)), page=number)
+    def render_content() -> str:
+        form = DirectoryForm(request.args, CATEGORIES)
+        form.show_errors(filters.errors)
+        export_args = _query_args(drop=("page", "per_page"))
+        return render_template(
+            "directory/_content.html",
+            form=form,
+            filters=filters,
+            results=results,
+            page_url=lambda number: url_for(
+                "directory.members", **_query_args(drop=("page",)), page=number
+            ),
+            sort_url=lambda sort: url_for(
+                "directory.members", **_query_args(drop=("page", "sort")), sort=sort
+            ),
+            downloads={
+                "csv": url_for("api.members_csv", **export_args),
+                "geojson": url_for("api.members_geojson", **export_args),
+                "json": url_for("api.members", **export_args),
+            },
+            map_url=(
+                url_for("map.member_map", **export_args)
+                if "map.member_map" in current_app.view_functions
+                else None
+            ),
+        )
 
-    def sort_url(sort: str) -> str:
-        return url_for("directory.members", **_query_args(drop=("page", "sort")), sort=sort)
-
-    export_args = _query_args(drop=("page", "per_page"))
-    downloads = {
-        "csv": url_for("api.members_csv", **export_args),
-        "geojson": url_for("api.members_geojson", **export_args),
-        "json": url_for("api.members", **export_args),
-    }
-    map_url = (
-        url_for("map.member_map", **export_args)
-        if "map.member_map" in current_app.view_functions
-        else None
-    )
+    # The page's content (form and results) is the same for everyone asking the same thing in
+    # the same language: render it once per data version. The layout around it (the visitor's
+    # own navigation and form tokens) is rendered for each request.
+    asked = tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
+    key = ("members-html", asked, str(get_locale()))
+    content = public_cache().get(key, render_content, version)
     body = render_template(
         "directory/members.html",
-        form=form,
         filters=filters,
         results=results,
-        categories=CATEGORIES,
-        page_url=page_url,
-        sort_url=sort_url,
-        downloads=downloads,
-        map_url=map_url,
+        content_html=Markup(content),  # noqa: S704 (our own autoescaped template output)
     )
     return body, 400 if filters.errors else 200
