@@ -168,3 +168,48 @@ def make_place(name: str, region: str = "Testregion", **fields) -> Member:
     member.region_key = fold(region)
     db.session.commit()
     return member
+
+
+def application_form(name: str = "Köln", country: str = "DE", **overrides) -> dict:
+    """The fields of a complete application as the form posts them (without the PDF)."""
+    n = next(_seq)
+    data = {
+        "name": name,
+        "country": country,
+        "region": "North Rhine-Westphalia",
+        "population": "1024621",
+        "latitude": "50.93333",
+        "longitude": "6.95",
+        "website": "https://www.stadt-koeln.example.eu",
+        "mayor_name": f"Mayor {n}",
+        "council_decision_date": "2025-03-08",
+        "contact_name": f"Contact Person {n}",
+        "contact_email": f"contact{n}@city{n}.example.eu",
+        "contact_phone": "+49 221 2210",
+        "accept_commitments": "y",
+        "geonames_id": "",
+        "action": "submit",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def make_council_decision(member: Member, content: bytes | None = None):
+    """A stored council decision (file and row) for the member, as an upload leaves it."""
+    import hashlib
+
+    from portal.membership import documents
+    from portal.models import CouncilDecision
+
+    content = content or pdf_bytes()
+    identifier = documents.new_identifier()
+    documents.write(identifier, content)
+    decision = CouncilDecision(
+        id=identifier,
+        member_id=member.id,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    db.session.add(decision)
+    db.session.commit()
+    return decision

@@ -1,20 +1,252 @@
-"""Pages of the membership feature (being built)."""
+"""Applying to join: the application form, drafts, submission, the council decision download and
+the public member page."""
 
-from flask import Blueprint
+from dataclasses import asdict
+from types import SimpleNamespace
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal import permissions
+from portal.commitments import COMMITMENTS
+from portal.membership import documents, service
+from portal.membership.forms import ApplicationForm, SubmitForm
+from portal.models import Member
+from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
+from portal.places.service import warm_up
 
 bp = Blueprint("membership", __name__)
 
 
-@bp.route("/apply")
+@bp.route("/apply", methods=["GET", "POST"])
+@login_required
 def apply():
-    return "", 501
+    if not permissions.can_apply(current_user):
+        if current_user.role == "representative" and not current_user.is_confirmed:
+            flash(_("Please confirm your e-mail address with the link we sent you first."), "error")
+            return redirect(url_for("pages.dashboard"))
+        abort(403)
+    warm_up()
+    form = ApplicationForm()
+    if request.method == "POST":
+        final = _wants_submission()
+        if form.validate_for(final):
+            try:
+                member = service.create_application(
+                    current_user, _data(form), _upload(form), submit=final
+                )
+            except service.NotAllowed:
+                abort(403)
+            except service.ApplicationError as exc:
+                _show_error(form, exc)
+            else:
+                _flash_saved(member, final)
+                return redirect(url_for(".application", member_id=member.id))
+        return _form_page(form, None), 422
+    return _form_page(form, None)
 
 
 @bp.route("/applications/<int:member_id>")
+@login_required
 def application(member_id: int):
-    return "", 501
+    member = _visible(member_id)
+    editable = permissions.can_edit_application(current_user, member)
+    missing = {}
+    if editable:
+        missing = service.missing_for_submission(
+            service.ApplicationData.from_member(member), bool(member.documents)
+        )
+    return render_template(
+        "membership/application.html",
+        member=member,
+        editable=editable,
+        missing=missing,
+        submit_form=SubmitForm(formdata=None, version=member.version),
+        history=service.history(member),
+        commitments=COMMITMENTS,
+    )
+
+
+@bp.route("/applications/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(member_id: int):
+    member = _editable(member_id)
+    if request.method == "GET":
+        warm_up()
+        return _form_page(_form_from(member), member)
+    form = ApplicationForm()
+    final = _wants_submission()
+    if form.validate_for(final, has_document=bool(member.documents)):
+        try:
+            service.update_application(
+                current_user,
+                member,
+                _data(form),
+                _upload(form),
+                submit=final,
+                expected_version=form.version_value(),
+            )
+        except service.NotAllowed:
+            abort(404)
+        except service.ApplicationError as exc:
+            _show_error(form, exc)
+        else:
+            _flash_saved(member, final)
+            return redirect(url_for(".application", member_id=member.id))
+    return _form_page(form, member), 422
+
+
+@bp.route("/applications/<int:member_id>/submit", methods=["POST"])
+@login_required
+def submit(member_id: int):
+    member = _editable(member_id)
+    form = SubmitForm()
+    if not form.validate():
+        abort(400)
+    try:
+        service.submit_application(current_user, member, expected_version=form.version_value())
+    except service.NotAllowed:
+        abort(404)
+    except service.ApplicationIncomplete as exc:
+        # Show the form with what is missing next to each field.
+        form = _form_from(member)
+        _show_error(form, exc)
+        return _form_page(form, member), 422
+    except service.ApplicationError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".application", member_id=member.id))
+    _flash_saved(member, True)
+    return redirect(url_for(".application", member_id=member.id))
+
+
+@bp.route("/applications/<int:member_id>/council-decision")
+@login_required
+def council_decision(member_id: int):
+    try:
+        member, document = service.council_decision_for(current_user, member_id)
+    except service.NotAllowed:
+        abort(404)
+    path = documents.path_for(document.id)
+    if not path.is_file():
+        current_app.logger.error(
+            "council decision %s of member %s is missing", document.id, member.id
+        )
+        abort(404)
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"council-decision-{member.slug}.pdf",
+        max_age=0,
+        etag=document.sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.route("/members/<slug>")
 def member_page(slug: str):
-    return "", 501
+    member = service.public_member(slug)
+    if member is None:
+        abort(404)
+    return render_template(
+        "membership/member.html", profile=service.public_profile(member), member=member
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _visible(member_id: int) -> Member:
+    """The application, or 404 for anyone who may not see it (its existence is private too)."""
+    try:
+        return service.application_for(current_user, member_id)
+    except service.NotAllowed:
+        abort(404)
+
+
+def _editable(member_id: int) -> Member:
+    member = _visible(member_id)
+    if not permissions.represents(current_user, member):
+        abort(403)  # a coordinator reads the application but does not write it
+    if not permissions.can_edit_application(current_user, member):
+        if member.status == SUBMITTED:
+            flash(_("The application is being reviewed and cannot be changed now."), "error")
+        else:
+            flash(_("The application can no longer be changed."), "error")
+        abort(redirect(url_for(".application", member_id=member.id)))
+    return member
+
+
+def _wants_submission() -> bool:
+    return request.form.get("action") == "submit"
+
+
+def _data(form: ApplicationForm) -> service.ApplicationData:
+    values = {name: field.data for name, field in form._fields.items()}
+    for name in _TEXT_FIELDS:
+        values[name] = values.get(name) or ""
+    values["geonames_id"] = form.geonames_id_value()
+    values["accept_commitments"] = bool(form.accept_commitments.data)
+    return service.ApplicationData.from_mapping(values)
+
+
+# Fields that are text in the application: an empty one is "", never None.
+_TEXT_FIELDS = ("region", "website", "mayor_name", "contact_name", "contact_email", "contact_phone")
+
+
+def _upload(form: ApplicationForm):
+    upload = form.council_decision.data
+    return upload.stream if upload else None
+
+
+def _form_from(member: Member) -> ApplicationForm:
+    values = asdict(service.ApplicationData.from_member(member))
+    values["version"] = member.version
+    return ApplicationForm(formdata=None, obj=SimpleNamespace(**values))
+
+
+def _show_error(form: ApplicationForm, exc: service.ApplicationError) -> None:
+    errors = getattr(exc, "errors", None) or {exc.field: exc.message}
+    for name, message in errors.items():
+        field = form._fields.get(name) if name else None
+        if field is None:
+            form.form_errors.append(str(message))
+        else:
+            field.errors = [*field.errors, str(message)]
+
+
+def _form_page(form: ApplicationForm, member: Member | None):
+    return render_template(
+        "membership/apply.html",
+        form=form,
+        member=member,
+        commitments=COMMITMENTS,
+        max_mb=current_app.config["MAX_DOCUMENT_BYTES"] // (1024 * 1024),
+    )
+
+
+def _flash_saved(member: Member, submitted: bool) -> None:
+    if submitted:
+        flash(
+            _("Thank you. The application of %(name)s is submitted for review.", name=member.name),
+            "success",
+        )
+    elif member.status in (DRAFT, CHANGES_REQUESTED):
+        flash(
+            _("Your draft is saved. You can come back and submit it when it is complete."),
+            "success",
+        )

