@@ -17,10 +17,28 @@ demo_cli = AppGroup("demo", help="Demo data for development.")
 @click.option(
     "--if-empty", is_flag=True, help="Add nothing, and say so, unless the database is empty."
 )
-def seed(if_empty: bool) -> None:
+@click.option(
+    "--scale",
+    is_flag=True,
+    help="Instead: every EU place of 500 inhabitants or more (about 79,000) as an approved "
+    "member with about 5 published actions, for benchmarks; places already members are "
+    "skipped, so it may follow the demo data.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --scale: only the N most populous places.",
+)
+def seed(if_empty: bool, scale: bool, limit: int | None) -> None:
     """Fill an empty database with members, applications and accounts to try the portal."""
     if os.environ.get("PORTAL_ENV") == "production":
         raise click.ClickException("demo data is for development, not for PORTAL_ENV=production")
+    if limit is not None and not scale:
+        raise click.UsageError("--limit goes with --scale")
+    if scale:
+        _seed_scale(if_empty, limit)
+        return
     if not database_is_empty():
         if if_empty:
             click.echo("The database has data already: no demo data added.")
@@ -31,6 +49,21 @@ def seed(if_empty: bool) -> None:
         )
     demo = seed_demo()
     _report(demo)
+
+
+def _seed_scale(if_empty: bool, limit: int | None) -> None:
+    from portal.demo.scale import seed_scale
+
+    if if_empty and not database_is_empty():
+        click.echo("The database has data already: no demo data added.")
+        return
+    click.echo("Loading the scale data (every EU place from 500 inhabitants) ...")
+    result = seed_scale(limit=limit, echo=click.echo)
+    click.echo(
+        f"Scale data: {result.members} members, {result.actions} published actions and "
+        f"{result.updates} progress updates in {result.seconds:.1f} s"
+        + (f" ({result.skipped} places were members already)." if result.skipped else ".")
+    )
 
 
 def _report(demo) -> None:
