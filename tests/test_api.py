@@ -379,18 +379,20 @@ def test_conditional_get_with_etag(client, path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/members", "/api/v1/members.csv", "/api/v1/members.geojson", "MEMBER"]
+    "path",
+    ["/api/v1/members", "/api/v1/members.csv", "/api/v1/members.geojson", "/api/v1/stats",
+     "MEMBER"],
 )
 def test_a_change_shows_at_once_with_a_new_etag(client, db, path):
-    member = factories.make_member("Oldname")
+    member = factories.make_member("Oldname", population=1234)
     path = f"/api/v1/members/{member.slug}" if path == "MEMBER" else path
     first = client.get(path)
-    assert "Oldname" in first.get_data(as_text=True)
-    member.name = "Newname"
+    assert "1234" in first.get_data(as_text=True)
+    member.population = 5678
     db.session.commit()
     second = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
-    assert "Newname" in second.get_data(as_text=True)
+    assert "5678" in second.get_data(as_text=True)
     assert second.headers["ETag"] != first.headers["ETag"]
 
 
@@ -415,3 +417,30 @@ def test_cors_on_answers_and_preflight(client):
 def test_the_api_refuses_writes(client):
     assert client.post("/api/v1/members").status_code == 405
     assert client.delete("/api/v1/members").get_json()["status"] == 405
+
+
+def test_stats_count_public_members_and_published_actions_only(client):
+    wien = factories.make_member("Wien", country="AT", population=1900000,
+                                 joined_on=date(2019, 1, 1))
+    factories.make_member("Linz", country="AT", population=200000, joined_on=date(2021, 1, 1),
+                          status="on_hold")
+    factories.make_member("Graz", country="AT", population=290000, status="submitted")
+    factories.make_action(wien, category="eu_funding", status="completed",
+                          funding=["isf_police"])
+    factories.make_action(wien, category="eu_funding", published=False, funding=["uia"])
+
+    response = client.get("/api/v1/stats")
+    assert response.status_code == 200
+    stats = response.get_json()
+    assert stats["members"] == {"total": 2, "population": 2100000}
+    austria = next(c for c in stats["countries"] if c["country"] == "AT")
+    assert (austria["members"], austria["population_covered"]) == (2, 2100000)
+    assert [j for j in stats["joins"] if j["members"]] == [
+        {"year": 2019, "members": 1, "cumulative": 1},
+        {"year": 2021, "members": 1, "cumulative": 2},
+    ]
+    assert stats["actions"]["total"] == 1
+    assert {"category": "eu_funding", "actions": 1} in stats["actions"]["by_category"]
+    assert {"source": "isf_police", "actions": 1} in stats["funding"]
+    assert {"source": "uia", "actions": 0} in stats["funding"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"

@@ -98,6 +98,7 @@ def test_every_answer_agrees_with_the_description(client, spec):
         "/api/v1/actions",
         "/api/v1/actions?category=eu_funding&status=completed&country=PT",
         f"/api/v1/actions?member={lisboa.slug}",
+        "/api/v1/stats",
     ]:
         check_answer(spec, client, path)
     for path in [
@@ -108,6 +109,7 @@ def test_every_answer_agrees_with_the_description(client, spec):
         "/api/v1/members.csv?status=gone",
         "/api/v1/actions?status=done",
         f"/api/v1/members/{lisboa.slug}?x=1",
+        "/api/v1/stats?country=PT",
     ]:
         check_answer(spec, client, path, status=400)
     check_answer(spec, client, "/api/v1/members/nowhere", status=404)

@@ -166,6 +166,7 @@ def _schemas() -> dict:
             },
             "GeoJSON (RFC 7946); a member without a location has a null geometry.",
         ),
+        "Stats": _stats_schema(closed, countries),
         "Error": {
             "type": "object",
             "properties": {
@@ -178,6 +179,50 @@ def _schemas() -> dict:
             "additionalProperties": False,
         },
     }
+
+
+def _stats_schema(closed, countries: list[str]) -> dict:
+    count = {"type": "integer", "minimum": 0}
+
+    def counted(key: str, values: list[str] | None = None) -> dict:
+        key_schema = {"type": "string", "enum": values} if values else {"type": "string"}
+        return {"type": "array", "items": closed({key: key_schema, "actions": count})}
+
+    return closed(
+        {
+            "members": closed({"total": count, "population": count}),
+            "countries": {
+                "type": "array",
+                "items": closed(
+                    {
+                        "country": {"type": "string", "enum": countries},
+                        "members": count,
+                        "population_covered": count,
+                        "population": _nullable("integer", minimum=0),
+                        "share": _nullable("number", minimum=0),
+                    }
+                ),
+            },
+            "population_source": closed(
+                {"name": {"type": "string"}, "package": {"type": "string"}, "year": count}
+            ),
+            "joins": {
+                "type": "array",
+                "items": closed({"year": count, "members": count, "cumulative": count}),
+            },
+            "actions": closed(
+                {
+                    "total": count,
+                    "by_category": counted("category"),
+                    "by_status": counted("status", list(ACTION_STATUSES)),
+                }
+            ),
+            "funding": counted("source"),
+        },
+        "The numbers behind /stats: public members and their published actions. share is the "
+        "percentage of the country's population (population, from population_source) that its "
+        "members' populations add up to.",
+    )
 
 
 def _parameters() -> dict:
@@ -347,6 +392,18 @@ def _paths() -> dict:
                     "304": NOT_MODIFIED,
                     "400": bad,
                     "404": _error("The member given in `member` is not a public member."),
+                },
+            }
+        },
+        "/stats": {
+            "get": {
+                "operationId": "getStats",
+                "summary": "Members per country and population share, joins per year, actions "
+                "per category and status, funding sources.",
+                "responses": {
+                    "200": _ok("The statistics.", JSON, _ref("Stats")),
+                    "304": NOT_MODIFIED,
+                    "400": bad,
                 },
             }
         },

@@ -20,6 +20,7 @@ from portal.directory.service import (
 from portal.errors import json_error
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
+from portal.stats.service import overview
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -150,6 +151,14 @@ def actions():
     if cached is None:
         return json_error(404, "No public member has this slug.", parameter="member")
     return http.json_answer(*cached)
+
+
+@bp.get("/stats")
+def stats():
+    unknown = unknown_parameters(request.args, ())
+    if unknown:
+        return http.unknown_parameter(unknown[0], ())
+    return http.json_answer(*_cached_json(("stats",), overview))
 
 
 @bp.get("/openapi.json")
