@@ -37,7 +37,7 @@ def test_list_shows_coordinators_with_countries_status_and_last_sign_in(client, 
     response = client.get("/admin/coordinators")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<caption>3 coordinators</caption>" in page
+    assert '<caption id="coordinators-caption">3 coordinators</caption>' in page
     row = page[page.index(f'id="coordinator-{active.id}"') :].split("</tr>")[0]
     assert "Dora Deutsch" in row and active.email in row and "Austria, Germany" in row
     assert "Active" in row and "never" not in row

@@ -45,7 +45,8 @@ def list_coordinators(actor: User) -> list[User]:
 
 
 def uncovered_countries(actor: User) -> list[tuple[str, str]]:
-    """(code, name) of the countries no active coordinator answers for."""
+    """(code, name) of the countries no coordinator answers for (invited ones count; deactivated
+    ones do not)."""
     _require_admin(actor)
     covered = set(
         db.session.scalars(

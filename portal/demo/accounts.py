@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from portal.auth.passwords import hash_password
 from portal.demo.context import Demo, DemoAccount
 from portal.extensions import db
+from portal.folding import fold
 from portal.models import CoordinatorCountry, User
 from portal.models.users import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_REPRESENTATIVE
 
@@ -79,7 +80,7 @@ def seed_accounts(demo: Demo) -> None:
         ROLE_REPRESENTATIVE,
     )
     for name, countries in OTHER_COORDINATORS:
-        local = name.split()[0].lower()
+        local = fold(name.split()[0])
         user = _user(
             demo, f"{local}@{DEMO_DOMAIN}", name, ROLE_COORDINATOR, countries, new_password()
         )
