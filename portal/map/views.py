@@ -65,7 +65,8 @@ def member_map():
 
 def _checked_filters():
     """The filters of a data request, or the JSON error answer for a bad parameter."""
-    allowed = (*MAP_PARAMETERS, "lat", "lon") if request.endpoint == "map.at" else MAP_PARAMETERS
+    # The directory's parameters are all understood; sorting and paging change nothing here.
+    allowed = (*PARAMETERS, "lat", "lon") if request.endpoint == "map.at" else PARAMETERS
     unknown = unknown_parameters(request.args, allowed)
     if unknown:
         return None, unknown_parameter(unknown[0], allowed)
