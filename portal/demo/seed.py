@@ -25,6 +25,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal.demo.accounts import seed_accounts
+from portal.demo.actions import seed_actions_part
 from portal.demo.applications import seed_applications
 from portal.demo.context import Demo
 from portal.demo.members import seed_members
@@ -36,7 +37,7 @@ RNG_SEED = 2018
 
 Part = Callable[[Demo], None]
 # The parts, in order: a part may use what the parts before it made.
-PARTS: tuple[Part, ...] = (seed_accounts, seed_members, seed_applications)
+PARTS: tuple[Part, ...] = (seed_accounts, seed_members, seed_applications, seed_actions_part)
 
 
 def database_is_empty() -> bool:
