@@ -12,6 +12,7 @@
   if (!element || !window.L || !L.markerClusterGroup) {
     return;
   }
+  element.classList.add("is-live"); // gives the map its height (none without the script)
   var data = element.dataset;
   var status = document.getElementById("map-status");
 
