@@ -41,14 +41,18 @@ def printed_accounts(output: str) -> dict[str, tuple[str, str, str]]:
     return {m[1]: (m[2] or "", m[3], m[4]) for m in ACCOUNT_LINE.finditer(output)}
 
 
-@pytest.fixture
-def seeded(runner, db):
+def test_demo_seed(runner, client, app, db, tmp_path):
+    """One seed (it takes seconds), checked from every side by the check_* functions below."""
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
-    return result.output
+    check_members_in_every_state_across_the_eu(result.output, client, db)
+    check_history_follows_the_transition_rules(db)
+    check_every_application_has_a_real_pdf_council_decision(app, db)
+    check_printed_accounts_sign_in(result.output, client, db)
+    check_a_second_seed_has_the_same_data_and_other_passwords(result.output, app, tmp_path)
 
 
-def test_seed_builds_members_in_every_state_across_the_eu(seeded, client, db):
+def check_members_in_every_state_across_the_eu(seeded, client, db):
     members = db.session.scalars(select(Member)).all()
     by_status = {}
     for member in members:
@@ -74,7 +78,7 @@ def test_seed_builds_members_in_every_state_across_the_eu(seeded, client, db):
     assert f"{public} members" in client.get("/members").get_data(as_text=True)
 
 
-def test_seed_history_follows_the_transition_rules(seeded, db):
+def check_history_follows_the_transition_rules(db):
     for member in db.session.scalars(select(Member)):
         state = DRAFT
         for change in member.history:
@@ -104,7 +108,7 @@ def test_seed_history_follows_the_transition_rules(seeded, db):
             assert member.history[-1].comment
 
 
-def test_every_application_has_a_real_pdf_council_decision(seeded, app, db):
+def check_every_application_has_a_real_pdf_council_decision(app, db):
     members = db.session.scalars(select(Member)).all()
     files = {p.name for p in Path(app.config["UPLOAD_DIR"]).iterdir()}
     assert len(files) == len(members)
@@ -122,7 +126,7 @@ def test_every_application_has_a_real_pdf_council_decision(seeded, app, db):
         assert member.contact_email == representative.email
 
 
-def test_seed_prints_accounts_that_sign_in(seeded, client, db):
+def check_printed_accounts_sign_in(seeded, client, db):
     accounts = printed_accounts(seeded)
     assert set(accounts) == {"admin", "coordinator", "representative"}
     assert accounts["coordinator"][0] == "AT, DE, PL"
@@ -156,7 +160,7 @@ def find_role(db, email: str) -> str:
     return db.session.scalar(select(User.role).where(User.email == email))
 
 
-def test_passwords_are_random_on_every_seed_and_the_data_is_not(seeded, app, tmp_path):
+def check_a_second_seed_has_the_same_data_and_other_passwords(seeded, app, tmp_path):
     """A second run on another empty database: same members, other passwords."""
     first = printed_accounts(seeded)
     members = sorted((m.country, m.name, m.status) for m in _db.session.scalars(select(Member)))
