@@ -69,7 +69,7 @@ def test_register_with_an_existing_address_is_refused_next_to_the_field(client, 
 @pytest.mark.parametrize(
     ("fields", "field_id", "message"),
     [
-        ({"email": "not-an-address"}, "email", "Invalid email address."),
+        ({"email": "not-an-address"}, "email", "This is not an e-mail address."),
         (
             {"password": "short", "password_again": "short"},
             "password",

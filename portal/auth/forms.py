@@ -7,6 +7,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from portal.auth.passwords import MIN_PASSWORD_LENGTH
 
+_EMAIL = Email(check_deliverability=False, message=_l("This is not an e-mail address."))
 # WTForms fills in %(min)d and %(max)d.
 _TOO_SHORT = _l("Use at least %(min)d and at most %(max)d characters.")
 
@@ -15,7 +16,7 @@ class RegisterForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
     email = EmailField(
         _l("Work e-mail address"),
-        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        validators=[InputRequired(), _EMAIL, Length(max=254)],
         description=_l("Use your address at the municipality; we send a confirmation link."),
     )
     password = PasswordField(
@@ -38,7 +39,7 @@ class LoginForm(FlaskForm):
 class EmailForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
-        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        validators=[InputRequired(), _EMAIL, Length(max=254)],
     )
 
 
