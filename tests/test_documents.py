@@ -93,6 +93,25 @@ def test_non_pdf_upload_is_refused_and_nothing_changes(
     assert stored_files(app) == []
 
 
+def test_file_error_is_shown_with_the_other_errors(client, login):
+    login(make_user())
+    response = post_application(
+        client, pdf=(io.BytesIO(PNG), "scan.pdf", "application/pdf"), website="www.bonn.eu"
+    )
+    html = response.get_data(as_text=True)
+    assert "not a PDF" in field_error(html, "council_decision")
+    assert "https://" in field_error(html, "website")
+
+
+def test_service_refuses_a_non_pdf_whatever_the_form_did(app):
+    user = make_user()
+    data = service.ApplicationData(name="Bonn", country="DE")
+    with pytest.raises(service.ApplicationError) as refused:
+        service.create_application(user, data, io.BytesIO(PNG))
+    assert refused.value.field == "council_decision"
+    assert count(Member) == 0 and stored_files(app) == []
+
+
 def test_non_pdf_upload_on_edit_keeps_the_draft_as_it_was(app, client, login):
     login(make_user())
     post_application(client, action="save")

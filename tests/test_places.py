@@ -39,6 +39,8 @@ def test_folded_search_finds_lodz_with_its_region_and_location():
     assert lodz.place.population > 500_000
     assert 51 < lodz.place.latitude < 52 and 19 < lodz.place.longitude < 20
     assert service.find_place(lodz.place.geonames_id) == lodz.place
+    # A place whose own name contains the query is shown by that name, not by a foreign one.
+    assert ("Aleksandrów Łódzki", "PL") in names(service.search("lodz"))
 
 
 @pytest.mark.parametrize("query", ["koln", " KOLN ", "Köln", "köln"])

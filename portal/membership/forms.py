@@ -30,6 +30,7 @@ from wtforms.validators import (
 
 from portal.countries import country_choices
 from portal.folding import fold
+from portal.membership import documents
 from portal.membership.documents import NO_DOCUMENT
 
 # The covenant was proposed on 8 March 2018; no council can have decided to join before.
@@ -115,6 +116,20 @@ def web_address(form, field):
     field.data = value
 
 
+def pdf_document(form, field):
+    """Say at once, with the other errors, if the chosen file is not an acceptable PDF (the
+    service checks it again when it stores it)."""
+    upload = field.data
+    if not upload:
+        return
+    try:
+        documents.read_pdf(upload.stream)
+    except documents.DocumentError as exc:
+        raise ValidationError(str(exc.message)) from exc
+    finally:
+        upload.stream.seek(0)
+
+
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]*$")
 
 
@@ -168,7 +183,7 @@ class ApplicationForm(FlaskForm):
                 min=-90, max=90, message=_l("Enter a latitude between -90 and 90 degrees.")
             ),
         ],
-        description=_l("In decimal degrees, for example 50.9375 for the centre of Köln."),
+        description=_l("Decimal degrees, for example 50.9375."),
     )
     longitude = FloatField(
         _l("Longitude"),
@@ -178,7 +193,7 @@ class ApplicationForm(FlaskForm):
                 min=-180, max=180, message=_l("Enter a longitude between -180 and 180 degrees.")
             ),
         ],
-        description=_l("In decimal degrees, for example 6.9603; west of Greenwich is negative."),
+        description=_l("Decimal degrees, for example 6.9603 (negative west of Greenwich)."),
     )
     website = URLField(
         _l("Website"),
@@ -195,6 +210,7 @@ class ApplicationForm(FlaskForm):
     )
     council_decision = FileField(
         _l("Signed council decision (PDF)"),
+        validators=[pdf_document],
         description=_l("A PDF file of at most 10 MB."),
     )
     contact_name = StringField(

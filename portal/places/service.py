@@ -156,7 +156,8 @@ class QueryTooShort(ValueError):
 
 def search(query: str, country: str | None = None, limit: int = MAX_RESULTS) -> list[Match]:
     """Best matches first: a name (own or alternate) equal to the folded query; the own name
-    starting with it; an alternate name starting with it; the own name containing it. Within
+    starting with it; an alternate name starting with it (unless the own name contains it);
+    the own name containing it. Within
     each group the most populous first. Raises QueryTooShort below MIN_QUERY_LENGTH letters."""
     needle = fold(query or "")
     if len(needle) < MIN_QUERY_LENGTH:
@@ -176,7 +177,7 @@ def search(query: str, country: str | None = None, limit: int = MAX_RESULTS) -> 
         elif entry.key.startswith(needle):
             if len(groups[1]) < limit:
                 groups[1].append(Match(entry.place, entry.place.name))
-        elif prefix_probe in entry.haystack:
+        elif prefix_probe in entry.haystack and needle not in entry.key:
             if len(groups[2]) < limit:
                 groups[2].append(
                     Match(entry.place, _written(entry, lambda k: k.startswith(needle)))
