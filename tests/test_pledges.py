@@ -107,6 +107,20 @@ def test_bad_input_gets_a_message_next_to_the_field(
     assert _db.session.scalar(select(Action)) is None
 
 
+def test_every_problem_shows_at_once(client, login, rep, member):
+    login(rep)
+    response = client.post(
+        f"/plans/{member.id}/actions/new",
+        data=form_data(category="", spaces=[], target_date="2025-03-01", budget_eur="-1"),
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "This field is required." in field_error(html, "category")
+    assert "Choose at least one kind of public space." in field_error(html, "spaces")
+    assert "cannot be before the start date" in field_error(html, "target_date")
+    assert "The budget cannot be negative." in field_error(html, "budget_eur")
+
+
 def test_edit_through_the_form(client, login, rep, member):
     action = make_action(member, title="Old title")
     login(rep)

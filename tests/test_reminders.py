@@ -56,7 +56,7 @@ def test_due_soon_a_month_before_then_overdue_the_day_after(db, member, reps):
     assert report.reminders == 1
     assert keys()[-1] == f"plan:{member.id}:2025-03-15:overdue"
     overdue = outbox()[-1]
-    assert "was due on Mar 15, 2025 (1 days ago)" in overdue.body
+    assert "was due on Mar 15, 2025 (1 day ago)" in overdue.body
     assert reminders.send_reminders(date(2025, 3, 17)).reminders == 0
     assert len(outbox()) == 4
 

@@ -90,6 +90,18 @@ def _errors_to_form(form, exc: service.InvalidInput) -> None:
             form.form_errors.append(message)
 
 
+def _all_problems(form: ActionForm) -> None:
+    """The form failed its own checks: add the service's messages on the other fields too, so
+    that every problem shows at once (a date order as well as a missing category)."""
+    try:
+        service.check_action_data(form.to_data())
+    except service.InvalidInput as exc:
+        for name, message in exc.errors.items():
+            target = getattr(form, name, None)
+            if target is not None and not target.errors:
+                target.errors = [*target.errors, message]
+
+
 def _action_page(action: Action, status: int = 200, **forms):
     progress = forms.get("progress_form") or ProgressForm(
         formdata=None,
@@ -145,6 +157,8 @@ def new_action(member_id: int):
         else:
             flash(_("The action is saved."), "success")
             return redirect(url_for("pledges.action", action_id=action.id))
+    elif form.is_submitted():
+        _all_problems(form)
     status = 422 if form.is_submitted() else 200
     return render_template("pledges/action_form.html", form=form, member=member), status
 
@@ -173,6 +187,8 @@ def edit_action(action_id: int):
         else:
             flash(_("The action is saved."), "success")
             return redirect(url_for("pledges.action", action_id=action.id))
+    elif form.is_submitted():
+        _all_problems(form)
     status = 422 if form.is_submitted() else 200
     return (
         render_template("pledges/action_form.html", form=form, member=action.member, action=action),
