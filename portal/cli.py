@@ -43,15 +43,9 @@ def create_user(email: str, role: str, countries: tuple[str, ...], name: str) ->
 @mail_cli.command("send")
 def send_mail() -> None:
     """Deliver the mails waiting in the outbox."""
-    from portal.mail.delivery import deliver_pending
+    from portal.mail.delivery import deliver_all
 
-    total_sent = total_failed = 0
-    while True:
-        sent, failed = deliver_pending()
-        total_sent += sent
-        total_failed += failed
-        if sent == 0:
-            break
+    total_sent, total_failed = deliver_all()
     click.echo(f"{total_sent} sent, {total_failed} failed.")
     if total_failed:
         sys.exit(1)

@@ -66,15 +66,23 @@ def _claim(mail_id: int) -> bool:
     return result.rowcount == 1
 
 
-def deliver_pending(limit: int = 100) -> tuple[int, int]:
-    """Send waiting mails; returns (sent, failed)."""
+def _waiting_ids(after_id: int, limit: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(OutboxMail.id)
+            .where(
+                OutboxMail.sent_at.is_(None),
+                OutboxMail.attempts < MAX_ATTEMPTS,
+                OutboxMail.id > after_id,
+            )
+            .order_by(OutboxMail.id)
+            .limit(limit)
+        )
+    )
+
+
+def _deliver(ids: list[int]) -> tuple[int, int]:
     send = TRANSPORTS[current_app.config["MAIL_TRANSPORT"]]
-    ids = db.session.scalars(
-        select(OutboxMail.id)
-        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMail.id)
-        .limit(limit)
-    ).all()
     sent = failed = 0
     for mail_id in ids:
         if not _claim(mail_id):
@@ -94,6 +102,26 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
             mail.last_error = ""
             sent += 1
         db.session.commit()
+    return sent, failed
+
+
+def deliver_pending(limit: int = 100) -> tuple[int, int]:
+    """Try the oldest `limit` waiting mails once; returns (sent, failed)."""
+    return _deliver(_waiting_ids(0, limit))
+
+
+def deliver_all(batch: int = 100) -> tuple[int, int]:
+    """Try every waiting mail once, oldest first, a batch at a time; returns (sent, failed).
+
+    Failing mails do not hold up the ones behind them: each pass moves past them by id.
+    """
+    sent = failed = 0
+    after_id = 0
+    while ids := _waiting_ids(after_id, batch):
+        batch_sent, batch_failed = _deliver(ids)
+        sent += batch_sent
+        failed += batch_failed
+        after_id = ids[-1]
     return sent, failed
 
 
