@@ -321,3 +321,33 @@ def test_two_workers_at_once_send_every_mail_exactly_once(app, monkeypatch):
     assert all(len(senders) == 1 for senders in sent_by.values()), sent_by
     assert len(_eml_files(app)) == 30
     assert all(m.sent_at is not None and m.attempts == 1 for m in _outbox())
+
+
+def test_mail_send_does_not_let_failing_mails_hold_up_the_others(app, runner, mailbox, monkeypatch):
+    for n in range(5):
+        queue_mail(f"broken{n}@example.eu", "Subject", "confirm_email.txt", user=_Named(), link="x")
+    queue_mail("ok@example.eu", "Subject", "confirm_email.txt", user=_Named(), link="x")
+    db.session.commit()
+
+    def refuse_broken(msg, mail):
+        if mail.recipient.startswith("broken"):
+            raise ConnectionRefusedError("mailbox unavailable")
+        delivery.send_via_file(msg, mail)
+
+    monkeypatch.setitem(delivery.TRANSPORTS, "file", refuse_broken)
+    monkeypatch.setattr(delivery, "_waiting_ids", _small_batches(delivery._waiting_ids))
+    result = runner.invoke(args=["mail", "send"])
+    assert "1 sent, 5 failed." in result.output
+    assert result.exit_code == 1
+    assert [m["To"] for m in mailbox.messages] == ["ok@example.eu"]
+    attempts = db.session.scalars(select(OutboxMail.attempts).order_by(OutboxMail.id)).all()
+    assert attempts == [1, 1, 1, 1, 1, 1]
+
+
+class _Named:
+    name = "Officer"
+
+
+def _small_batches(waiting_ids):
+    """Batches of two, so the failing mails fill whole batches ahead of the good one."""
+    return lambda after_id, limit: waiting_ids(after_id, 2)
