@@ -238,7 +238,7 @@ def test_failed_transaction_leaves_no_file(app, monkeypatch):
     )
     with pytest.raises(RuntimeError):
         service.create_application(user, data, io.BytesIO(factories.pdf_bytes()), submit=True)
-    assert count(Member) == 0 and count(CouncilDecision) == 0
+    assert count(Member) == 0 and count(CouncilDecision) == 0 and count(OutboxMail) == 0
     assert stored_files(app) == []
 
     monkeypatch.undo()

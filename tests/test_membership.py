@@ -324,6 +324,7 @@ def test_no_editing_while_under_review(client, login, submitted):
     member, owner = submitted
     login(owner)
     page = client.get(f"/applications/{member.id}").get_data(as_text=True)
+    assert "What happens next" in page and "A coordinator for Germany reviews it" in page
     assert "/review/" not in page
     assert f"/applications/{member.id}/edit" not in page
     response = client.get(f"/applications/{member.id}/edit", follow_redirects=True)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import BinaryIO
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -461,7 +460,3 @@ def _tell_coordinators(member: Member, resubmitted: bool) -> None:
             resubmitted=resubmitted,
             link=link,
         )
-
-
-def max_upload_mb() -> int:
-    return current_app.config["MAX_DOCUMENT_BYTES"] // (1024 * 1024)
