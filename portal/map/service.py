@@ -24,7 +24,7 @@ import gzip
 import json
 from dataclasses import dataclass, replace
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from portal.directory.cache import public_cache
 from portal.directory.query import DEFAULT_SORT, DirectoryFilters, conditions
@@ -54,19 +54,31 @@ def map_points(filters: DirectoryFilters, version: str | None = None) -> Encoded
     return public_cache().get(key, lambda: _map_points(filters), version)
 
 
+def count_points(filters: DirectoryFilters, version: str | None = None) -> int:
+    """How many points map_points() gives for these filters, from one count query."""
+    key = ("map-count", FORMAT, filter_key(filters))
+    return public_cache().get(key, lambda: db.session.scalar(_count(filters)) or 0, version)
+
+
+def _count(filters: DirectoryFilters):
+    return select(func.count()).select_from(Member).where(*_where(filters))
+
+
+def _where(filters: DirectoryFilters) -> list:
+    return [
+        and_(*conditions(filters)),
+        Member.latitude.is_not(None),
+        Member.longitude.is_not(None),
+    ]
+
+
 def filter_key(filters: DirectoryFilters) -> tuple:
     # Sorting and paging do not change the map.
     return replace(filters.without_paging(), sort=DEFAULT_SORT).key
 
 
 def _map_points(filters: DirectoryFilters) -> Encoded:
-    rows = db.session.execute(
-        select(Member.latitude, Member.longitude).where(
-            and_(*conditions(filters)),
-            Member.latitude.is_not(None),
-            Member.longitude.is_not(None),
-        )
-    )
+    rows = db.session.execute(select(Member.latitude, Member.longitude).where(*_where(filters)))
     points = [(round(lat * SCALE), round(lon * SCALE)) for lat, lon in rows]
     points.sort(key=_row_order)
     lats, lons = _deltas(p[0] for p in points), _deltas(p[1] for p in points)

@@ -12,10 +12,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.api.http import filter_error, key_etag, unknown_parameter
 from portal.countries import country_name
+from portal.directory.cache import public_cache
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
 from portal.errors import json_error
@@ -44,21 +47,38 @@ def _filter_args() -> dict[str, list[str]]:
 @bp.route("/map")
 def member_map():
     filters = parse_filters(request.args)
-    form = DirectoryForm(request.args, CATEGORIES)
-    form.show_errors(filters.errors)
+    version = public_data_version(db.session)
+    count = None if filters.errors else service.count_points(filters, version)
     args = _filter_args()
-    points = None if filters.errors else service.map_points(filters)
+    points_url = url_for("map.points", **args)
+    outlines_url = url_for("map.outlines")
+
+    def render_content() -> str:
+        form = DirectoryForm(request.args, CATEGORIES)
+        form.show_errors(filters.errors)
+        return render_template(
+            "map/_content.html",
+            form=form,
+            filters=filters,
+            count=count,
+            points_url=points_url,
+            at_url=url_for("map.at", **args),
+            outlines_url=outlines_url,
+            directory_url=url_for("directory.members", **args),
+            tile_url=current_app.config.get("MAP_TILE_URL", ""),
+            tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
+        )
+
+    # The content (form, count, map settings) is the same for everyone asking the same thing in
+    # the same language: rendered once per data version; the layout around it per request.
+    asked = tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
+    content = public_cache().get(("map-html", asked, str(get_locale())), render_content, version)
     body = render_template(
         "map/map.html",
-        form=form,
-        filters=filters,
-        count=points.count if points else None,
-        points_url=url_for("map.points", **args),
-        at_url=url_for("map.at", **args),
-        outlines_url=url_for("map.outlines"),
-        directory_url=url_for("directory.members", **args),
-        tile_url=current_app.config.get("MAP_TILE_URL", ""),
-        tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
+        count=count,
+        points_url=points_url,
+        outlines_url=outlines_url,
+        content_html=Markup(content),  # noqa: S704 (our own autoescaped template output)
     )
     return body, 400 if filters.errors else 200
 

@@ -42,9 +42,10 @@ from portal.pledges.catalog import ACTION_STATUSES, CATEGORIES, FUNDING_SOURCES
 POPULATION_YEAR = 2018  # GeoNames takes its country populations from the World Bank's 2018 figures
 
 
-def overview() -> dict:
-    """The statistics of the public data (see the module docstring for the structure)."""
-    return public_cache().get(("stats-overview",), _overview)
+def overview(version: str | None = None) -> dict:
+    """The statistics of the public data (see the module docstring for the structure).
+    `version`: the public data version, if the caller has read it already."""
+    return public_cache().get(("stats-overview",), _overview, version)
 
 
 def country_populations() -> dict[str, int]:

@@ -1,8 +1,12 @@
 """The statistics page: charts drawn from tables that hold the same numbers."""
 
 from flask import Blueprint, current_app, render_template, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
+from markupsafe import Markup
 
+from portal.directory.cache import public_cache
+from portal.extensions import db
+from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import action_status_label, category_label, funding_label
 from portal.stats import service
 
@@ -15,13 +19,23 @@ def _two_decimals(value: float) -> str:
 
 @bp.route("/stats")
 def overview():
-    api_url = url_for("api.stats") if "api.stats" in current_app.view_functions else None
+    version = public_data_version(db.session)
+
+    def render_content() -> str:
+        api_url = url_for("api.stats") if "api.stats" in current_app.view_functions else None
+        return render_template(
+            "stats/_content.html",
+            stats=service.overview(version),
+            api_url=api_url,
+            decimal=_two_decimals,
+            category_label=category_label,
+            action_status_label=action_status_label,
+            funding_label=funding_label,
+        )
+
+    # The same for every visitor in a language: rendered once per public data version.
+    content = public_cache().get(("stats-html", str(get_locale())), render_content, version)
     return render_template(
         "stats/overview.html",
-        stats=service.overview(),
-        api_url=api_url,
-        decimal=_two_decimals,
-        category_label=category_label,
-        action_status_label=action_status_label,
-        funding_label=funding_label,
+        content_html=Markup(content),  # noqa: S704 (our own autoescaped template output)
     )

@@ -1,0 +1,446 @@
+"""Benchmark the public pages on the scale data, under gunicorn, on SQLite and on PostgreSQL.
+
+    make benchmark                      # or: .venv/bin/python benchmarks/run.py [options]
+
+For each database the script
+  1. builds its own database (SQLite: a file under --workdir; PostgreSQL: the database named by
+     BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench, created
+     if missing) and loads the scale data into it with `flask demo seed --scale` (every EU place
+     from 500 inhabitants, about 79,000 members; reused on later runs, --reseed loads it again);
+  2. starts gunicorn on 127.0.0.1 (a free port) and warms each address up once;
+  3. sends requests to each address for --duration seconds from --concurrency client processes
+     (Python's http.client, one connection per request, bounded in time; traffic only to
+     127.0.0.1) and prints requests per second, median and 95th-percentile latency, and each
+     address's throughput as a share of /healthz (a trivial answer) measured in the same run;
+  4. downloads the whole-EU GeoJSON and CSV exports once (size, time to first byte, total time);
+  5. reports the whole-EU map's bytes over the wire and its drawing time in headless Chromium
+     (Debian's /usr/bin/chromium through Playwright, every request outside 127.0.0.1 blocked).
+
+Prerequisites: `make install` (the portal, gunicorn and Playwright), Debian's chromium for step 5
+(`make browser-deps`; without it step 5 is skipped), a PostgreSQL server for the PostgreSQL part
+(skipped, and said so, when none answers). Nothing here needs the internet.
+"""
+
+import argparse
+import gzip
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
+TARGET_SHARE = 30.0  # percent of the baseline every public HTML page and paged API call reaches
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# (label, path, counted against the target): the member page's slug is filled in at run time.
+PAGES = [
+    ("baseline /healthz", "/healthz", False),
+    ("/members", "/members", True),
+    ("/members search", "/members?q=wroc", True),
+    ("/members filters", "/members?country=DE&population=5000-20000&sort=-population", True),
+    ("/members search+filters", "/members?q=neu&country=DE&category=security_by_design", True),
+    ("/members page 40", "/members?country=FR&page=40", True),
+    ("member page", "/members/{slug}", True),
+    ("/map", "/map", True),
+    ("/map/points.json (EU)", "/map/points.json", False),
+    ("/stats", "/stats", True),
+    ("/api/v1/members", "/api/v1/members", True),
+    ("/api/v1/members filters", "/api/v1/members?q=lodz&country=PL&per_page=20", True),
+    ("/api/v1/members/<slug>", "/api/v1/members/{slug}", True),
+    ("/api/v1/members.geojson (EU)", "/api/v1/members.geojson", False),
+]
+EXPORTS = ["/api/v1/members.geojson", "/api/v1/members.csv"]
+
+
+@dataclass
+class Result:
+    label: str
+    path: str
+    counted: bool
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+# ---------------------------------------------------------------- databases and the server
+
+
+def portal_env(database_url: str, workdir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        PORTAL_ENV="development",
+        PORTAL_INSTANCE_DIR=str(workdir / "instance"),
+        MAIL_TRANSPORT="file",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def flask(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "portal", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def members_loaded(env: dict) -> int:
+    code = (
+        "from sqlalchemy import func, select\n"
+        "from portal import create_app\n"
+        "from portal.extensions import db\n"
+        "from portal.models import Member\n"
+        "with create_app().app_context():\n"
+        "    print(db.session.scalar(select(func.count()).select_from(Member)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    return int(done.stdout.strip() or 0) if done.returncode == 0 else -1
+
+
+def prepare_sqlite(workdir: Path, reseed: bool) -> str:
+    path = workdir / "scale.db"
+    if reseed:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def prepare_postgres(url: str, reseed: bool) -> str | None:
+    """Create the database if needed (drop and create with --reseed); None if no server."""
+    import psycopg
+
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://"))
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if exists and reseed:
+                conn.execute(f'DROP DATABASE "{name}"')
+                exists = None
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL at {parts.hostname}:{parts.port} does not answer ({exc}); skipped.")
+        return None
+    return url
+
+
+def load_scale_data(env: dict, label: str) -> float | None:
+    """Upgrade the schema and load the scale data unless it is there; the seed's seconds."""
+    upgraded = flask(env, "db", "upgrade")
+    if upgraded.returncode != 0:
+        raise SystemExit(f"{label}: flask db upgrade failed:\n{upgraded.stderr}")
+    count = members_loaded(env)
+    if count >= 70_000:
+        print(f"{label}: the scale data is there already ({count} members); --reseed reloads it.")
+        return None
+    print(f"{label}: loading the scale data (flask demo seed --scale) ...", flush=True)
+    started = time.perf_counter()
+    seeded = flask(env, "demo", "seed", "--scale")
+    seconds = time.perf_counter() - started
+    if seeded.returncode != 0:
+        raise SystemExit(f"{label}: the scale seed failed:\n{seeded.stdout}\n{seeded.stderr}")
+    print("  " + seeded.stdout.strip().splitlines()[-1])
+    print(f"  the whole command took {seconds:.1f} s (loading Python and the app included)")
+    return seconds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, env: dict, workers: int):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(workers),
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--log-level",
+                "warning",
+                "portal:create_app()",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if get(self.port, "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit("gunicorn did not start within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# ---------------------------------------------------------------- load generation
+
+
+def get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, body, dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+def _client(port: int, path: str, seconds: float, headers: dict) -> tuple[int, int, list[float]]:
+    """One client: requests one after another until the time is up."""
+    latencies, errors = [], 0
+    deadline = time.perf_counter() + seconds
+    while True:
+        started = time.perf_counter()
+        if started >= deadline:
+            break
+        try:
+            status, _body, _headers = get(port, path, headers)
+        except OSError:
+            status = 0
+        if status == 200:
+            latencies.append(time.perf_counter() - started)
+        else:
+            errors += 1
+    return len(latencies), errors, latencies
+
+
+def _warm(port: int, path: str, headers: dict) -> None:
+    get(port, path, headers)
+
+
+def measure(pool, port: int, label: str, path: str, counted: bool, args) -> Result:
+    headers = {"Accept-Encoding": "gzip"}
+    # Warm every worker up (each keeps its own cache of public answers): a few rounds of
+    # requests in parallel, so that every worker answers at least one.
+    for _ in range(3):
+        pool.starmap(_warm, [(port, path, headers)] * args.concurrency)
+    started = time.perf_counter()
+    answers = pool.starmap(_client, [(port, path, args.duration, headers)] * args.concurrency)
+    seconds = time.perf_counter() - started
+    latencies = [x for _, _, lat in answers for x in lat]
+    return Result(
+        label=label,
+        path=path,
+        counted=counted,
+        requests=sum(n for n, _, _ in answers),
+        errors=sum(e for _, e, _ in answers),
+        seconds=seconds,
+        latencies=latencies,
+    )
+
+
+def export_figures(port: int, path: str) -> dict:
+    """Size, time to first byte and total time of one streamed download."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=300)
+    started = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    first_byte, size = None, 0
+    while chunk := response.read(65536):
+        if first_byte is None:
+            first_byte = time.perf_counter() - started
+        size += len(chunk)
+    total = time.perf_counter() - started
+    conn.close()
+    return {"status": response.status, "bytes": size, "ttfb": first_byte or total, "seconds": total}
+
+
+def map_over_the_wire(port: int) -> dict:
+    sizes = {}
+    for path in ("/map/points.json", "/map/outlines.geojson"):
+        status, body, headers = get(port, path, {"Accept-Encoding": "gzip"})
+        encoded = headers.get("Content-Encoding") == "gzip"
+        sizes[path] = {
+            "wire": len(body),
+            "json": len(gzip.decompress(body)) if encoded else len(body),
+        }
+    return sizes
+
+
+def map_drawing_ms(port: int, runs: int = 5) -> list[int] | str:
+    """Milliseconds from navigation start until every point is clustered and drawn."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"skipped: no {CHROMIUM} (make browser-deps)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "skipped: playwright is not installed"
+    base = f"http://{HOST}:{port}"
+    times, outside = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for _ in range(runs):
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+                def route(route):
+                    if route.request.url.startswith(base + "/"):
+                        route.continue_()
+                    else:
+                        outside.append(route.request.url)
+                        route.abort()
+
+                context.route("**/*", route)
+                page = context.new_page()
+                page.goto(base + "/map")
+                page.wait_for_selector(
+                    "#member-map[data-drawn-ms]", state="attached", timeout=60000
+                )
+                times.append(int(page.get_attribute("#member-map", "data-drawn-ms")))
+                context.close()
+        finally:
+            browser.close()
+    if outside:
+        return f"requests outside 127.0.0.1 were attempted: {outside[:3]}"
+    return times
+
+
+# ---------------------------------------------------------------- the run
+
+
+def run_database(label: str, database_url: str, args) -> dict:
+    workdir = Path(args.workdir)
+    env = portal_env(database_url, workdir)
+    seed_seconds = load_scale_data(env, label)
+    server = Gunicorn(env, args.workers)
+    try:
+        status, body, _ = get(server.port, "/api/v1/members?sort=-population&per_page=1")
+        slug = json.loads(body)["items"][0]["slug"] if status == 200 else "berlin-de"
+        results = []
+        with multiprocessing.Pool(args.concurrency) as pool:
+            for page_label, path, counted in PAGES:
+                results.append(
+                    measure(pool, server.port, page_label, path.format(slug=slug), counted, args)
+                )
+        exports = {path: export_figures(server.port, path) for path in EXPORTS}
+        wire = map_over_the_wire(server.port)
+        drawing = map_drawing_ms(server.port) if not args.no_browser else "skipped (--no-browser)"
+    finally:
+        server.stop()
+    report(label, results, exports, wire, drawing, seed_seconds, slug, args)
+    return {"results": results, "exports": exports, "wire": wire, "drawing": drawing}
+
+
+def report(label, results, exports, wire, drawing, seed_seconds, slug, args) -> None:
+    baseline = results[0].rate
+    print()
+    print(f"== {label}: gunicorn {args.workers} workers, {args.concurrency} clients, "
+          f"{args.duration:g} s per address (member page: /members/{slug})")  # fmt: skip
+    print(f"{'address':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'share':>8}{'errors':>8}")
+    below = []
+    for r in results:
+        share = 100 * r.rate / baseline if baseline else 0.0
+        mark = ""
+        if r.counted and share < TARGET_SHARE:
+            mark = "  < target"
+            below.append(r.label)
+        print(
+            f"{r.label:<34}{r.rate:>9.1f}{r.percentile(50):>9.1f}{r.percentile(95):>9.1f}"
+            f"{share:>7.1f}%{r.errors:>8}{mark}"
+        )
+    print(f"target: every public HTML page and paged API call at >= {TARGET_SHARE:g}% of the "
+          f"baseline; below: {', '.join(below) if below else 'none'}")  # fmt: skip
+    for path, figures in exports.items():
+        print(
+            f"export {path}: {figures['bytes'] / 1e6:.1f} MB, first byte after "
+            f"{figures['ttfb'] * 1000:.0f} ms, complete in {figures['seconds']:.2f} s "
+            f"(status {figures['status']})"
+        )
+    points, outlines = wire["/map/points.json"], wire["/map/outlines.geojson"]
+    print(
+        f"whole-EU map over the wire (gzip): member points {points['wire'] / 1024:.0f} KB "
+        f"({points['json'] / 1024:.0f} KB of JSON) + country outlines "
+        f"{outlines['wire'] / 1024:.0f} KB = {(points['wire'] + outlines['wire']) / 1024:.0f} KB"
+    )
+    if isinstance(drawing, list):
+        print(
+            f"whole-EU map drawn in headless Chromium (navigation start to every point "
+            f"clustered and drawn), {len(drawing)} runs: median {statistics.median(drawing):.0f} "
+            f"ms, slowest {max(drawing)} ms ({', '.join(map(str, drawing))})"
+        )
+    else:
+        print(f"whole-EU map drawing time: {drawing}")
+    if seed_seconds is not None:
+        print(f"scale seed: the command took {seed_seconds:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per address")
+    parser.add_argument("--concurrency", type=int, default=4, help="client processes")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--only", choices=("sqlite", "postgres"), help="one database only")
+    parser.add_argument("--reseed", action="store_true", help="load the scale data again")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timing")
+    parser.add_argument(
+        "--workdir", default=str(ROOT / "instance" / "benchmark"), help="SQLite file and instance"
+    )
+    args = parser.parse_args()
+    if not 1 <= args.concurrency <= 16 or not 0.5 <= args.duration <= 60:
+        parser.error("--concurrency from 1 to 16, --duration from 0.5 to 60 s")
+    Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at the start")
+    if args.only in (None, "sqlite"):
+        run_database("SQLite", prepare_sqlite(Path(args.workdir), args.reseed), args)
+    if args.only in (None, "postgres"):
+        url = prepare_postgres(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG), args.reseed)
+        if url:
+            run_database("PostgreSQL", url, args)
+
+
+if __name__ == "__main__":
+    main()
