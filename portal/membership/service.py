@@ -283,10 +283,10 @@ def _write(
 ) -> Member:
     """One transaction: the row, the document, the transition and the mail, or nothing.
 
-    The first write is a plain flush, never inside a savepoint: on SQLite (pysqlite) a SAVEPOINT
-    opened outside a transaction starts one of its own, and releasing it commits, which would
-    make part of this change permanent before the rest succeeded. After that first write,
-    transition()'s savepoint is properly nested.
+    No savepoint here: on SQLite (pysqlite) a SAVEPOINT opened before the first write starts a
+    transaction of its own, and releasing it would commit part of this change on its own. A
+    failed flush rolls the whole transaction back instead, and _save tries again if only the
+    slug was taken meanwhile.
     """
     written: str | None = None
     try:
