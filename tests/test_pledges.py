@@ -423,3 +423,13 @@ def test_member_page_partial_says_on_track_or_late(app, rep):
         html = render_partial(late)
     assert "Late with its commitments" in html
     assert "Action plan was due on" in html and "1 of 3 actions published" in html
+
+
+def test_public_member_page_includes_the_actions(client, rep, member):
+    shown = make_action(member, title="Shelters on the promenade")
+    make_action(member, published=False, title="Secret draft")
+    html = client.get(f"/members/{member.slug}").get_data(as_text=True)
+    assert f'id="action-{shown.id}"' in html and "Shelters on the promenade" in html
+    assert f'href="/members/{member.slug}/actions/{shown.id}"' in html
+    assert "Secret draft" not in html
+    assert "On track with its commitments" in html

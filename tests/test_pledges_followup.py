@@ -111,6 +111,9 @@ def test_put_a_late_member_on_hold_and_lift_it(client, login, mailbox):
     client.post("/account/logout")
     public = client.get(f"/members/{member.slug}/actions/{action.id}").get_data(as_text=True)
     assert "Member on hold" in public and "Late with its commitments" in public
+    page = client.get(f"/members/{member.slug}").get_data(as_text=True)
+    assert "On hold" in page and "No action plan after a year." in page
+    assert "Late with its commitments" in page and "Only action" in page
     # Still late: listed with a lift button.
     login(coordinator)
     html = client.get("/coordination/late").get_data(as_text=True)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import permissions
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import Invitation, Member
 from portal.team import service
 from portal.team.forms import ButtonForm, InviteForm
@@ -43,6 +43,7 @@ def team(member_id: int):
 
 @bp.route("/<int:member_id>/invite", methods=["POST"])
 @login_required
+@limiter.limit("30/hour")
 def invite(member_id: int):
     member = _team_member(member_id)
     permissions.require(permissions.can_manage_representatives(current_user, member))
