@@ -153,8 +153,8 @@ class ApplicationForm(FlaskForm):
         _l("Official name of the municipality"),
         validators=[InputRequired(), Length(max=120), has_letters],
         description=_l(
-            "Start typing to choose it from the list of known EU places: this fills in the "
-            "region, population and location. If it is not listed, type everything by hand."
+            "The name your council uses, for example Köln or Saint-Étienne; then fill in the "
+            "region, population and location below."
         ),
     )
     geonames_id = HiddenField()
