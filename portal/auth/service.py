@@ -3,7 +3,7 @@
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from portal.auth.tokens import fingerprint, make_token, read_token
@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.models import CoordinatorCountry, User, utcnow
-from portal.models.users import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_REPRESENTATIVE, ROLES
+from portal.models.users import ROLE_COORDINATOR, ROLE_REPRESENTATIVE, ROLES
 
 
 class AccountError(ValueError):
@@ -237,7 +237,3 @@ def update_account(user: User, name: str, locale: str | None) -> None:
     user.name = name
     user.locale = locale
     db.session.commit()
-
-
-def has_admin() -> bool:
-    return db.session.scalar(select(func.count()).where(User.role == ROLE_ADMIN)) > 0
