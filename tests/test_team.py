@@ -275,3 +275,57 @@ def test_service_invite_needs_a_representative(db, rep, member):
     for user in (make_user(), make_coordinator("DE")):
         with pytest.raises(service.NotAllowed):
             service.invite(user, member, "a@b.eu")
+
+
+@pytest.mark.postgres
+def test_two_colleagues_leaving_at_once_leave_one_behind(app, monkeypatch):
+    """The member row is locked while counting, so the second leaver waits, then sees that it
+    is the last one."""
+    import threading
+    import time
+
+    from tests import factories
+
+    first, second = make_user(), make_user()
+    member = make_member(representatives=[first, second])
+    counted = threading.Event()
+    real_count = service._count_representatives
+
+    def count_then_linger(member_id):
+        number = real_count(member_id)
+        if threading.current_thread().name == "first":
+            counted.set()
+            time.sleep(0.5)  # the second leaver arrives while we still hold the lock
+        return number
+
+    monkeypatch.setattr(service, "_count_representatives", count_then_linger)
+    answers: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    member_id, emails = member.id, {"first": first.email, "second": second.email}
+
+    def leave(name: str, wait: bool) -> None:
+        client = app.test_client()
+        try:
+            client.post(
+                "/account/login", data={"email": emails[name], "password": factories.PASSWORD}
+            )
+            if wait:
+                assert counted.wait(30)
+            answers[threading.current_thread().name] = client.post(
+                f"/team/{member_id}/leave"
+            ).headers["Location"]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=leave, args=("first", False), name="first"),
+        threading.Thread(target=leave, args=("second", True), name="second"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert answers == {"first": "/dashboard", "second": f"/team/{member_id}"}
+    assert team_of(member) == {second.id}

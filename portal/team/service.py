@@ -217,6 +217,14 @@ def accept(user: User, invitation: Invitation | None) -> Member:
     return member
 
 
+def _count_representatives(member_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Representation)
+        .where(Representation.member_id == member_id)
+    )
+
+
 def leave(user: User, member: Member) -> None:
     """Stop representing the member, unless the user is its last representative."""
     if not permissions.can_leave(user, member):
@@ -224,12 +232,7 @@ def leave(user: User, member: Member) -> None:
     # Lock the member (PostgreSQL; SQLite serialises writers) so two colleagues leaving at
     # once cannot both pass the count.
     db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(Representation)
-        .where(Representation.member_id == member.id)
-    )
-    if count <= 1:
+    if _count_representatives(member.id) <= 1:
         db.session.rollback()
         raise TeamError(
             _l(
