@@ -11,9 +11,10 @@ The rules
    a member that falls below the minimum again (by unpublishing or cancelling) owes it again.
 2. Progress reports. After publication, every published action that is still open (planned or in
    progress) gets a progress update at least every ``PROGRESS_REPORT_MONTHS``. The clock runs from
-   ``Action.last_progress_on``: the ``reported_on`` date of the action's latest progress update,
-   or, before its first update, the date the action was first published. The next report is due
-   on ``add_months(last_progress_on, PROGRESS_REPORT_MONTHS)``. Unpublished, completed and
+   ``Action.last_progress_on``, kept by portal.pledges.service: the later of the date the action
+   was first published (unpublishing and publishing again does not restart it) and the
+   ``reported_on`` date of its latest progress update. The next report is due on
+   ``add_months(last_progress_on, PROGRESS_REPORT_MONTHS)``. Unpublished, completed and
    cancelled actions owe no report.
 
 A deadline can still be met on its due date: on that day it is "due today"; from the next day it
