@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -39,6 +41,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Each request gets a fresh `g`, as in production.
+
+    Tests hold an app context open (for factories and queries); a request reuses it, so without
+    this the signed-in user and language cached in `g` would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            ctx.g = ctx.app.app_ctx_globals_class()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     base = tmp_path_factory.mktemp("portal")
@@ -50,6 +66,7 @@ def app(tmp_path_factory):
         UPLOAD_DIR = str(base / "uploads")
 
     app = create_app(SuiteConfig)
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         if ON_POSTGRES:
             with _db.engine.begin() as conn:
