@@ -24,7 +24,7 @@ reminders_cli = AppGroup("reminders", help="E-mail reminders of the covenant's d
 )
 def send(today, no_deliver: bool) -> None:
     """Queue the reminders due (never one twice), then deliver the outbox."""
-    from portal.mail.delivery import deliver_pending
+    from portal.mail.delivery import deliver_all
 
     day = today.date() if today is not None else today_utc()
     report = send_reminders(day)
@@ -36,10 +36,5 @@ def send(today, no_deliver: bool) -> None:
         click.echo(f"{report.skipped} member(s) skipped: another run recorded them first.")
     if no_deliver:
         return
-    sent = failed = 0
-    while True:
-        done, errors = deliver_pending()
-        sent, failed = sent + done, failed + errors
-        if done == 0:
-            break
+    sent, failed = deliver_all()
     click.echo(f"{sent} mail(s) sent, {failed} failed (kept in the outbox).")
