@@ -16,6 +16,10 @@ For each database the script
   5. reports the whole-EU map's bytes over the wire and its drawing time in headless Chromium
      (Debian's /usr/bin/chromium through Playwright, every request outside 127.0.0.1 blocked).
 
+The clients send no cookies: every request is a first visit (an HTML page then also makes a
+session for its forms' CSRF token). /about, a static page in the common layout, is listed as the
+ceiling any HTML page can reach.
+
 Prerequisites: `make install` (the portal, gunicorn and Playwright), Debian's chromium for step 5
 (`make browser-deps`; without it step 5 is skipped), a PostgreSQL server for the PostgreSQL part
 (skipped, and said so, when none answers). Nothing here needs the internet.
@@ -54,6 +58,7 @@ CHROMIUM_ARGS = [
 # (label, path, counted against the target): the member page's slug is filled in at run time.
 PAGES = [
     ("baseline /healthz", "/healthz", False),
+    ("reference /about (layout only)", "/about", False),
     ("/members", "/members", True),
     ("/members search", "/members?q=wroc", True),
     ("/members filters", "/members?country=DE&population=5000-20000&sort=-population", True),
@@ -262,25 +267,32 @@ def _warm(port: int, path: str, headers: dict) -> None:
     get(port, path, headers)
 
 
-def measure(pool, port: int, label: str, path: str, counted: bool, args) -> Result:
-    headers = {"Accept-Encoding": "gzip"}
-    # Warm every worker up (each keeps its own cache of public answers): a few rounds of
-    # requests in parallel, so that every worker answers at least one.
+HEADERS = {"Accept-Encoding": "gzip"}
+
+
+def warm(pool, port: int, path: str, concurrency: int) -> None:
+    """Warm every worker up (each keeps its own cache of public answers): a few rounds of
+    requests in parallel, so that every worker answers at least one."""
     for _ in range(3):
-        pool.starmap(_warm, [(port, path, headers)] * args.concurrency)
-    started = time.perf_counter()
-    answers = pool.starmap(_client, [(port, path, args.duration, headers)] * args.concurrency)
-    seconds = time.perf_counter() - started
-    latencies = [x for _, _, lat in answers for x in lat]
-    return Result(
-        label=label,
-        path=path,
-        counted=counted,
-        requests=sum(n for n, _, _ in answers),
-        errors=sum(e for _, e, _ in answers),
-        seconds=seconds,
-        latencies=latencies,
-    )
+        pool.starmap(_warm, [(port, path, HEADERS)] * concurrency)
+
+
+def measure(pool, port: int, pages: list[tuple[str, str, bool]], args) -> list[Result]:
+    """Each address for --duration seconds in all, in --rounds interleaved slices, so that a
+    change in the machine's load during the run weighs on every address alike."""
+    results = [Result(label, path, counted, 0, 0, 0.0, []) for label, path, counted in pages]
+    for _ in range(args.rounds):
+        for result in results:
+            started = time.perf_counter()
+            slice_ = args.duration / args.rounds
+            answers = pool.starmap(
+                _client, [(port, result.path, slice_, HEADERS)] * args.concurrency
+            )
+            result.seconds += time.perf_counter() - started
+            result.requests += sum(n for n, _, _ in answers)
+            result.errors += sum(e for _, e, _ in answers)
+            result.latencies.extend(x for _, _, lat in answers for x in lat)
+    return results
 
 
 def export_figures(port: int, path: str) -> dict:
@@ -360,12 +372,11 @@ def run_database(label: str, database_url: str, args) -> dict:
     try:
         status, body, _ = get(server.port, "/api/v1/members?sort=-population&per_page=1")
         slug = json.loads(body)["items"][0]["slug"] if status == 200 else "berlin-de"
-        results = []
+        pages = [(label, path.format(slug=slug), counted) for label, path, counted in PAGES]
         with multiprocessing.Pool(args.concurrency) as pool:
-            for page_label, path, counted in PAGES:
-                results.append(
-                    measure(pool, server.port, page_label, path.format(slug=slug), counted, args)
-                )
+            for _label, path, _counted in pages:
+                warm(pool, server.port, path, args.concurrency)
+            results = measure(pool, server.port, pages, args)
         exports = {path: export_figures(server.port, path) for path in EXPORTS}
         wire = map_over_the_wire(server.port)
         drawing = map_drawing_ms(server.port) if not args.no_browser else "skipped (--no-browser)"
@@ -379,7 +390,9 @@ def report(label, results, exports, wire, drawing, seed_seconds, slug, args) -> 
     baseline = results[0].rate
     print()
     print(f"== {label}: gunicorn {args.workers} workers, {args.concurrency} clients, "
-          f"{args.duration:g} s per address (member page: /members/{slug})")  # fmt: skip
+          f"{args.duration:g} s per address in {args.rounds} rounds "
+          f"(member page: /members/{slug}); load average now "
+          f"{os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"{'address':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'share':>8}{'errors':>8}")
     below = []
     for r in results:
@@ -420,7 +433,8 @@ def report(label, results, exports, wire, drawing, seed_seconds, slug, args) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds per address")
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds per address")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved slices per address")
     parser.add_argument("--concurrency", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--only", choices=("sqlite", "postgres"), help="one database only")
@@ -432,6 +446,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 16 or not 0.5 <= args.duration <= 60:
         parser.error("--concurrency from 1 to 16, --duration from 0.5 to 60 s")
+    if not 1 <= args.rounds <= 20:
+        parser.error("--rounds from 1 to 20")
     Path(args.workdir).mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at the start")
     if args.only in (None, "sqlite"):
