@@ -47,7 +47,9 @@ def load_config(app: Flask, config: object | dict | None) -> None:
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("portal").setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.INFO)
 
 
 def register_extensions(app: Flask) -> None:
