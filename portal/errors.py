@@ -39,7 +39,10 @@ def register(app: Flask) -> None:
             403: _("You may not do this."),
             404: _("There is no such page."),
             405: _("This address does not accept that kind of request."),
-            413: _("The upload is too large."),
+            413: _(
+                "The file is too large: a council decision may be at most 10 MB. Nothing was "
+                "saved; go back and choose a smaller PDF."
+            ),
             429: _("Too many attempts. Please wait a little and try again."),
         }
         message = messages.get(exc.code, exc.name)

@@ -267,3 +267,13 @@ def test_failed_upload_on_edit_leaves_no_file_and_no_change(app, client, login, 
     assert stored_files(app) == []
     member = only_member()
     assert member.status == DRAFT and member.population is None and member.documents == []
+
+
+def test_request_over_the_whole_limit_says_the_limit_and_changes_nothing(app, client, login):
+    login(make_user())
+    too_big = b"%PDF-1.4\n" + b"0" * app.config["MAX_CONTENT_LENGTH"]
+    data = factories.application_form(council_decision=(io.BytesIO(too_big), "decision.pdf"))
+    response = client.post("/apply", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "at most 10 MB" in response.get_data(as_text=True)
+    assert count(Member) == 0
