@@ -188,7 +188,7 @@ def test_progress_form_and_history(client, login, rep, member):
         (
             {"percent_complete": "90", "status": "completed"},
             "percent_complete",
-            "A completed action is 100% complete.",
+            "A completed action must be marked as 100 percent complete.",
         ),
         ({"reported_on": "2999-01-01"}, "reported_on", "The date cannot be in the future."),
         ({"status": "cancelled"}, "status", "Not a valid choice."),

@@ -202,7 +202,7 @@ def test_progress_update_moves_status_and_percentage_and_keeps_history(db, rep, 
         (
             {"status": "completed", "percent": 90},
             "percent_complete",
-            "A completed action is 100% complete.",
+            "A completed action must be marked as 100 percent complete.",
         ),
         ({"status": "cancelled"}, "status", "Choose a status from the list."),
         ({"status": "done"}, "status", "Choose a status from the list."),
