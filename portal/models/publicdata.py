@@ -2,10 +2,10 @@
 
 Public answers (the directory, the open data API, the map) may be cached, keyed by this token:
 any transaction that adds, changes or deletes a member, an action or a progress update gives it
-a new random token in the same transaction, so a cached answer is never served after a change
-has been committed, in any process. Writes made through the ORM (unit of work or bulk
-statements) bump it on their own; code that writes with plain SQL on a connection calls
-bump_public_data(connection).
+a new random token as the last write of the same transaction, so a cached answer is never
+served after a change has been committed, in any process. Writes made through the ORM (unit of
+work or bulk statements) are noted and bumped at commit on their own; code that writes with
+plain SQL on a connection calls bump_public_data(connection).
 """
 
 from datetime import datetime
@@ -54,17 +54,34 @@ def public_data_version(session: Session) -> str:
     return token or "0"
 
 
+_CHANGED = "public_data_changed"
+
+
 @event.listens_for(Session, "after_flush")
-def _bump_after_flush(session: Session, flush_context) -> None:
+def _note_public_write(session: Session, flush_context) -> None:
     # In after_flush, new/dirty/deleted still list what this flush wrote.
     changed = chain(session.new, session.dirty, session.deleted)
     if any(isinstance(obj, PUBLIC_MODELS) for obj in changed):
-        bump_public_data(session.connection())
+        session.info[_CHANGED] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _bump_on_bulk_write(state: ORMExecuteState) -> None:
+def _note_bulk_write(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     if any(issubclass(mapper.class_, PUBLIC_MODELS) for mapper in state.all_mappers):
-        bump_public_data(state.session.connection())
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_at_commit(session: Session) -> None:
+    # The bump is the transaction's last write, so the one shared row is locked only for the
+    # moment of the commit, and always after every other row: no lock-order deadlocks.
+    session.flush()
+    if session.info.pop(_CHANGED, False):
+        bump_public_data(session.connection())
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
