@@ -240,3 +240,30 @@ def test_outlines_are_shipped_and_gzipped(client):
     eu = {f["properties"]["name"] for f in outlines["features"] if f["properties"]["eu"]}
     assert len(eu) == 27 and {"Germany", "Malta", "Cyprus", "Luxembourg"} <= eu
     assert "max-age" in response.headers["Cache-Control"]
+
+
+def test_tile_layer_when_configured(app, client, members, monkeypatch):
+    assert 'data-tile-url=""' in client.get("/map").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "MAP_TILE_URL", "https://tile.example.org/{z}/{x}/{y}.png")
+    monkeypatch.setitem(app.config, "MAP_TILE_ATTRIBUTION", "© Example contributors")
+    monkeypatch.setitem(app.config, "PUBLIC_CACHE_ENTRIES", 0)
+    html = client.get("/map").get_data(as_text=True)
+    assert 'data-tile-url="https://tile.example.org/{z}/{x}/{y}.png"' in html
+    assert 'data-tile-attribution="© Example contributors"' in html
+
+
+def test_queries_do_not_grow_with_the_number_of_members(app, client, db, monkeypatch):
+    from tests.test_public_data import counting_statements
+
+    monkeypatch.setitem(app.config, "PUBLIC_CACHE_ENTRIES", 0)  # count the real work
+    paths = ["/map", "/map?country=DE", "/map/points.json", "/map/points.json?q=stadt",
+             "/map/at.json?lat=50&lon=8"]  # fmt: skip
+    counts = []
+    for total in (3, 30):
+        while (n := db.session.query(factories.Member).count()) < total:
+            factories.make_member(f"Stadt {n}", country="DE", latitude=50.0, longitude=8.0)
+        with counting_statements(db.engine) as statements:
+            for path in paths:
+                assert client.get(path).status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 2 * len(paths)

@@ -181,3 +181,19 @@ def test_page_follows_the_language(client, dataset):
     client.post("/language", data={"lang": "de", "next": "/stats"})
     html = client.get("/stats").get_data(as_text=True)
     assert "82.927.922" in html
+
+
+def test_queries_do_not_grow_with_the_data(app, client, db, monkeypatch):
+    from tests.test_public_data import counting_statements
+
+    monkeypatch.setitem(app.config, "PUBLIC_CACHE_ENTRIES", 0)  # count the real work
+    counts = []
+    for total in (2, 20):
+        while db.session.query(factories.Member).count() < total:
+            member = factories.make_member(country="DE")
+            factories.make_action(member, funding=["uia", "national"])
+        with counting_statements(db.engine) as statements:
+            assert client.get("/stats").status_code == 200
+        counts.append(len(statements))
+    # The data version, then members by country, joins, actions, funding.
+    assert counts[0] == counts[1] <= 6
