@@ -22,8 +22,9 @@
     }
   }
 
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
   function fill(template, num) {
-    return template.replace("{num}", num.toLocaleString(document.documentElement.lang || undefined));
+    return template.replace("{num}", numbers.format(num));
   }
 
   var map = L.map(element, {
@@ -71,8 +72,9 @@
     chunkInterval: 250,
     chunkDelay: 1,
     // Clustering works out a grid per zoom level for every point: fewer levels, less work.
-    // From level 11 (a town and its surroundings) the points are shown one by one.
-    disableClusteringAtZoom: 11,
+    // From level 10 (a city and its surroundings, some 100 km across) the points are shown
+    // one by one: a few hundred at most where they are densest.
+    disableClusteringAtZoom: 10,
     showCoverageOnHover: false,
     spiderfyOnMaxZoom: true,
     removeOutsideVisibleBounds: true,
