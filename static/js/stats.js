@@ -44,7 +44,8 @@
     canvas.setAttribute("aria-label", (caption ? caption.textContent.trim() : found.name));
     holder.appendChild(canvas);
     holder.hidden = false;
-    var horizontal = type === "bar" && found.labels.length > 8;
+    // Long lists of names (the tall charts) read best as horizontal bars; years stay vertical.
+    var horizontal = type === "bar" && holder.classList.contains("stats-chart-tall");
     var round = type === "doughnut" || type === "pie";
     new Chart(canvas, {
       type: type,
