@@ -48,6 +48,9 @@ def wait_drawn(page) -> int:
 def test_map_draws_clusters_and_points_offline(page, offline, members):
     page.goto("/map")
     assert wait_drawn(page) == 41
+    # The map itself is focusable (arrow keys pan it, + and - zoom) and labelled.
+    area = page.get_by_role("region", name="Map of the members")
+    assert area.get_attribute("tabindex") == "0"
     assert page.locator("#map-status").inner_text() == "41 members drawn on the map."
     # The 40 neighbours form one group; Valletta is a point of its own.
     cluster = page.locator(".marker-cluster")
