@@ -30,7 +30,7 @@ The answer is kept in the public cache until the public data changes.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select
 
 from portal.countries import COUNTRY_CODES
 from portal.directory.cache import public_cache
@@ -127,7 +127,10 @@ def _joins() -> list[dict]:
 
 
 def _published_actions_of_public_members():
-    return and_(Action.published.is_(True), is_public())
+    # Nearly every action is published, so an index on `published` narrows nothing; written
+    # through coalesce(), the condition leaves SQLite free to start from the public members and
+    # reach their actions by member (twice as fast on the scale data). Same answer everywhere.
+    return and_(func.coalesce(Action.published, false()).is_(True), is_public())
 
 
 def _actions() -> dict:
