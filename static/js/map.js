@@ -165,19 +165,26 @@
     showMembersAt(event.layer, fromKeyboard);
   });
 
-  // Back to the point when its popup closes from within (Escape or the close button).
-  map.on("popupclose", function () {
-    if (lastMarker && lastMarker._icon && element.contains(document.activeElement)) {
-      var inPopup = document.activeElement.closest(".leaflet-popup");
-      if (inPopup || document.activeElement === element) {
-        lastMarker._icon.focus();
-      }
+  // Back to the point when its popup closes while holding the focus (Escape, the close button).
+  map.on("popupclose", function (event) {
+    var active = document.activeElement;
+    var popupElement = event.popup.getElement();
+    var lost = !active || active === document.body || (popupElement && popupElement.contains(active));
+    if (lost && lastMarker && lastMarker._icon) {
+      lastMarker._icon.focus();
     }
   });
 
-  // Enter or Space on a focused point or group acts as a click (zoom in, or open the popup).
   element.addEventListener("keydown", function (event) {
     var target = event.target;
+    // Escape closes the popup from wherever the focus is in the map (Leaflet listens for it only
+    // while the map itself has the focus).
+    if (event.key === "Escape" && popup.isOpen()) {
+      event.preventDefault();
+      map.closePopup(popup);
+      return;
+    }
+    // Enter or Space on a focused point or group acts as a click (zoom in, or open the popup).
     if ((event.key === "Enter" || event.key === " ") && target.classList.contains("leaflet-marker-icon")) {
       event.preventDefault();
       event.stopPropagation();

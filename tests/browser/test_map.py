@@ -81,6 +81,10 @@ def test_point_opens_its_popup_by_keyboard(page, offline, members):
     assert "Malta" in page.locator(".leaflet-popup").inner_text()
     # The focus moves into the popup, so the link is the next thing a keyboard reaches.
     assert page.evaluate("document.activeElement.textContent") == "Valletta"
+    # Escape closes it and gives the focus back to the point.
+    page.keyboard.press("Escape")
+    page.locator(".leaflet-popup").wait_for(state="detached")
+    assert page.evaluate("document.activeElement.classList.contains('leaflet-marker-icon')")
     assert offline == []
 
 
