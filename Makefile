@@ -53,12 +53,13 @@ browser-deps:
 	fi
 
 test: install browser-deps
-	$(BIN)/pytest
+	@echo "== the whole suite on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== the suite again on PostgreSQL"; \
+		echo "== the suite again on PostgreSQL (browser journeys ran above)"; \
 		$(BIN)/pytest -m "not browser"; \
 	else \
-		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
+		echo "TEST_DATABASE_URL not set: the PostgreSQL run is skipped"; \
 	fi
 
 lint: install
