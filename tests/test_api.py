@@ -380,8 +380,13 @@ def test_conditional_get_with_etag(client, path):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/members", "/api/v1/members.csv", "/api/v1/members.geojson", "/api/v1/stats",
-     "MEMBER"],
+    [
+        "/api/v1/members",
+        "/api/v1/members.csv",
+        "/api/v1/members.geojson",
+        "/api/v1/stats",
+        "MEMBER",
+    ],
 )
 def test_a_change_shows_at_once_with_a_new_etag(client, db, path):
     member = factories.make_member("Oldname", population=1234)
@@ -420,13 +425,14 @@ def test_the_api_refuses_writes(client):
 
 
 def test_stats_count_public_members_and_published_actions_only(client):
-    wien = factories.make_member("Wien", country="AT", population=1900000,
-                                 joined_on=date(2019, 1, 1))
-    factories.make_member("Linz", country="AT", population=200000, joined_on=date(2021, 1, 1),
-                          status="on_hold")
+    wien = factories.make_member(
+        "Wien", country="AT", population=1900000, joined_on=date(2019, 1, 1)
+    )
+    factories.make_member(
+        "Linz", country="AT", population=200000, joined_on=date(2021, 1, 1), status="on_hold"
+    )
     factories.make_member("Graz", country="AT", population=290000, status="submitted")
-    factories.make_action(wien, category="eu_funding", status="completed",
-                          funding=["isf_police"])
+    factories.make_action(wien, category="eu_funding", status="completed", funding=["isf_police"])
     factories.make_action(wien, category="eu_funding", published=False, funding=["uia"])
 
     response = client.get("/api/v1/stats")

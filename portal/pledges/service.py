@@ -258,7 +258,9 @@ def add_progress(
     if percent is None or not 0 <= percent <= 100:
         errors["percent_complete"] = _l("Give a percentage from 0 to 100.")
     elif status == COMPLETED and percent != 100:
-        errors["percent_complete"] = _l("A completed action must be marked as 100 percent complete.")
+        errors["percent_complete"] = _l(
+            "A completed action must be marked as 100 percent complete."
+        )
     if errors:
         raise InvalidInput(errors)
     _check_update_date(action, reported_on, today)
