@@ -53,6 +53,8 @@ browser-deps:
 	fi
 
 test: install browser-deps
+	$(BIN)/ruff check portal tests config.py benchmarks scripts
+	$(BIN)/ruff format --check portal tests config.py benchmarks scripts
 	@echo "== the whole suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
