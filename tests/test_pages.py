@@ -32,7 +32,7 @@ PRIVACY_IN = {
 def test_every_public_page_renders_in_every_language(app, client, lang):
     member = make_member(name="Łódź", country="PL")
     make_action(member)
-    client.post("/language", data={"lang": lang, "next": "/"})
+    client.get(f"/language/{lang}?next=/")
     for path in PUBLIC_PAGES + [f"/members/{member.slug}"]:
         response = client.get(path)
         assert response.status_code == 200, (lang, path)
@@ -47,9 +47,34 @@ def test_the_browser_language_is_used_when_none_was_chosen(client):
 
 
 def test_an_unknown_language_is_refused(client):
-    assert client.post("/language", data={"lang": "xx"}).status_code == 400
+    assert client.get("/language/xx?next=/about").status_code == 404
+    assert '<html lang="en">' in client.get("/about").get_data(as_text=True)
 
 
 def test_language_choice_redirects_only_to_local_pages(client):
-    response = client.post("/language", data={"lang": "de", "next": "https://evil.example/"})
+    response = client.get("/language/de?next=https://evil.example/")
     assert response.headers["Location"] == "/"
+    response = client.get("/language/de?next=//evil.example/")
+    assert response.headers["Location"] == "/"
+
+
+def test_language_links_keep_the_page_and_mark_the_current_language(client):
+    page = client.get("/members?q=lodz&country=PL").get_data(as_text=True)
+    assert 'href="/language/de?next=/members?q%3Dlodz%26country%3DPL"' in page
+    assert 'lang="de" hreflang="de"' in page
+    assert 'hreflang="en" aria-current="true"' in page
+    response = client.get("/language/de?next=/members?q%3Dlodz%26country%3DPL")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/members?q=lodz&country=PL"
+    page = client.get("/members?q=lodz&country=PL").get_data(as_text=True)
+    assert '<html lang="de">' in page
+    assert 'hreflang="de" aria-current="true"' in page
+
+
+def test_an_anonymous_visit_makes_no_session(client):
+    member = make_member(name="Łódź", country="PL")
+    make_action(member)
+    for path in PUBLIC_PAGES[:8] + [f"/members/{member.slug}"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path

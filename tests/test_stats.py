@@ -178,7 +178,7 @@ def test_page_is_useful_without_javascript(client, dataset):
 
 
 def test_page_follows_the_language(client, dataset):
-    client.post("/language", data={"lang": "de", "next": "/stats"})
+    client.get("/language/de?next=/stats")
     html = client.get("/stats").get_data(as_text=True)
     assert "82.927.922" in html
 

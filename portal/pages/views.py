@@ -45,13 +45,15 @@ def healthz():
     return {"status": "ok"}
 
 
-@bp.route("/language", methods=["POST"])
-def choose_language():
-    lang = request.form.get("lang", "")
-    if lang not in current_app.config["LANGUAGES"]:
-        abort(400)
-    session["lang"] = lang
-    target = request.form.get("next")
+@bp.route("/language/<code>")
+def choose_language_link(code: str):
+    """The footer's language links: plain GET links rather than a form, so that showing them
+    needs no CSRF token and an anonymous visitor gets no session until they choose. Only a
+    language preference changes here, so a forged link can do no harm."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    target = request.args.get("next")
     return redirect(target if is_local_url(target) else url_for("pages.home"))
 
 
