@@ -1,6 +1,5 @@
 """The extension objects, created unbound and bound to the app in the factory."""
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -8,11 +7,12 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from portal.i18n import RequestCachedBabel
 from portal.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = RequestCachedBabel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
