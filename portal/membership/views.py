@@ -15,16 +15,20 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal import permissions
 from portal.commitments import COMMITMENTS
+from portal.directory.cache import public_cache
 from portal.membership import documents, service
 from portal.membership.forms import ApplicationForm, SubmitForm
 from portal.models import Member
 from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
 from portal.places.service import warm_up
+from portal.pledges.deadlines import today_utc
 
 bp = Blueprint("membership", __name__)
 
@@ -159,11 +163,27 @@ def council_decision(member_id: int):
 
 @bp.route("/members/<slug>")
 def member_page(slug: str):
-    member = service.public_member(slug)
-    if member is None:
+    def render_content() -> tuple[str, str] | None:
+        member = service.public_member(slug)
+        if member is None:
+            return None
+        profile = service.public_profile(member)
+        html = render_template("membership/_member_content.html", profile=profile, member=member)
+        return profile["name"], html
+
+    # The content (facts, commitments, actions and their progress) is the same for every visitor
+    # in a language: rendered once per public data version, which any write to a member, action
+    # or progress update changes at commit, and per day, since deadlines count in days. The
+    # layout around it (the visitor's navigation, messages) is rendered for each request.
+    key = ("member-html", slug, str(get_locale()), today_utc())
+    page = public_cache().get(key, render_content)
+    if page is None:
         abort(404)
+    name, html = page
     return render_template(
-        "membership/member.html", profile=service.public_profile(member), member=member
+        "membership/member.html",
+        name=name,
+        content_html=Markup(html),  # noqa: S704 (our own autoescaped template output)
     )
 
 
