@@ -117,3 +117,14 @@ def test_the_visitor_s_navigation_is_not_shared(client, login, world):
     anonymous = page(client, world["member"])
     assert "Sign out" not in anonymous
     assert "Bollards on the Obermarkt" in anonymous
+
+
+def test_the_good_practice_page_and_home_figures_follow_a_change_at_once(client, world):
+    make_update(world["action"], percent=100, status="completed", text="Done.")
+    assert "Bollards on the Obermarkt" not in client.get("/good-practice").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    pledges.set_good_practice(world["coordinator"], world["action"], True)
+    assert "Bollards on the Obermarkt" in client.get("/good-practice").get_data(as_text=True)
+    assert "<strong>1</strong> countries" in home
+    make_member(name="Zittau", country="CZ")
+    assert "<strong>2</strong> countries" in client.get("/").get_data(as_text=True)

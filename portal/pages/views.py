@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal.commitments import COMMITMENTS
+from portal.directory.cache import public_cache
 from portal.links import is_local_url
 from portal.pages import service
 
@@ -22,7 +23,9 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home():
-    return render_template("pages/home.html", figures=service.headline_figures())
+    # Counted once per public data version (any write to members changes it).
+    figures = public_cache().get(("home-figures",), service.headline_figures)
+    return render_template("pages/home.html", figures=figures)
 
 
 @bp.route("/about")

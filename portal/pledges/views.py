@@ -3,12 +3,14 @@ comments, good-practice marks and late-members overview, and the public action a
 good-practice pages."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
+from flask_babel import format_currency, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal import permissions
 from portal.countries import country_choices
+from portal.directory.cache import public_cache
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Action, Member
@@ -391,12 +393,23 @@ def public_action(slug: str, action_id: int):
 def good_practice():
     category = request.args.get("category", "")
     country = request.args.get("country", "")
-    page = service.good_practices(category, country, request.args.get("page", 1, type=int))
+    page_number = request.args.get("page", 1, type=int)
+
+    def render_content() -> str:
+        return render_template(
+            "pledges/_good_practice_content.html",
+            page=service.good_practices(category, country, page_number),
+            category=category if category in catalog.CATEGORIES else "",
+            country=country if country in dict(country_choices()) else "",
+            categories=catalog.category_choices(),
+            countries=country_choices(),
+        )
+
+    # The same for everyone asking the same thing in the same language: rendered once per
+    # public data version (any write to members or actions changes it); the layout per request.
+    key = ("good-practice-html", category, country, page_number, str(get_locale()))
+    content = public_cache().get(key, render_content)
     return render_template(
         "pledges/good_practice.html",
-        page=page,
-        category=category if category in catalog.CATEGORIES else "",
-        country=country if country in dict(country_choices()) else "",
-        categories=catalog.category_choices(),
-        countries=country_choices(),
+        content_html=Markup(content),  # noqa: S704 (our own autoescaped template output)
     )
