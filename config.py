@@ -21,7 +21,12 @@ def _env_int(name: str, default: int) -> int:
 
 class Config:
     PORTAL_NAME = "Covenant of Mayors for Safer Public Spaces"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs a round trip to the database on every request, as much as the
+    # one query of a cached public page. Connections are renewed after 30 minutes instead, before
+    # a server or firewall closes idle ones (PostgreSQL itself keeps them). If the database
+    # restarts, the request that meets a dropped connection fails once; SQLAlchemy then discards
+    # every pooled connection of that process, so the next requests get fresh ones.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long form must not expire
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # the 10 MB council decision plus the form around it
     MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
