@@ -15,7 +15,7 @@ from uuid import uuid4
 from sqlalchemy import String, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, scoped_session
 
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.members import Member
@@ -49,8 +49,21 @@ def bump_public_data(connection: Connection) -> str:
 
 
 def public_data_version(session: Session) -> str:
-    """The current token ("0" before the first write)."""
-    token = session.scalar(select(DataVersion.token).where(DataVersion.name == PUBLIC_DATA))
+    """The current token ("0" before the first write).
+
+    A cached public page makes no other query, so on PostgreSQL, outside a transaction, the
+    token is read in autocommit: one round trip, where the session would add a BEGIN before it
+    and a ROLLBACK when the request ends. Inside a transaction the session's own view is read.
+    """
+    query = select(DataVersion.token).where(DataVersion.name == PUBLIC_DATA)
+    if isinstance(session, scoped_session):
+        session = session()
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and not session.in_transaction():
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            token = connection.scalar(query)
+    else:
+        token = session.scalar(query)
     return token or "0"
 
 
