@@ -48,23 +48,25 @@ def bump_public_data(connection: Connection) -> str:
     return token
 
 
+_TOKEN = select(DataVersion.__table__.c.token).where(DataVersion.__table__.c.name == PUBLIC_DATA)
+
+
 def public_data_version(session: Session) -> str:
     """The current token ("0" before the first write).
 
-    A cached public page makes no other query, so on PostgreSQL, outside a transaction, the
-    token is read in autocommit: one round trip, where the session would add a BEGIN before it
-    and a ROLLBACK when the request ends. Inside a transaction the session's own view is read.
+    Inside a transaction the session's own view is read. Outside one (a cached public page
+    makes no other query) the token is read on a connection of its own, without the session's
+    bookkeeping; on PostgreSQL in autocommit, one round trip where the session would add a
+    BEGIN before it and a ROLLBACK when the request ends.
     """
-    query = select(DataVersion.token).where(DataVersion.name == PUBLIC_DATA)
     if isinstance(session, scoped_session):
         session = session()
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and not session.in_transaction():
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            token = connection.scalar(query)
-    else:
-        token = session.scalar(query)
-    return token or "0"
+    if session.in_transaction():
+        return session.scalar(_TOKEN) or "0"
+    with session.get_bind().connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.scalar(_TOKEN) or "0"
 
 
 _CHANGED = "public_data_changed"
