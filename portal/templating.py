@@ -51,12 +51,12 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["can"] = permissions
     app.jinja_env.add_extension("jinja2.ext.do")
 
+    languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]]
+
     @app.context_processor
     def layout_context():
         return {
             "portal_name": current_app.config["PORTAL_NAME"],
             "current_locale": str(get_locale()),
-            "languages": [
-                (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
-            ],
+            "languages": languages,
         }

@@ -421,7 +421,7 @@ def test_the_decision_form_carries_a_working_csrf_token(app, db, client, login, 
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     coordinator = make_coordinator("DE")
     page = client.get("/account/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     client.post(
         "/account/login",
         data={"email": coordinator.email, "password": "correct horse battery", "csrf_token": token},
@@ -432,7 +432,7 @@ def test_the_decision_form_carries_a_working_csrf_token(app, db, client, login, 
     assert _status(db, member.id) == SUBMITTED
 
     panel = client.get(f"/review/{member.id}/decide").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', panel).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', panel).group(1)
     response = client.post(
         f"/review/{member.id}/decide",
         data={"decision": "approve", "version": member.version, "csrf_token": token},
