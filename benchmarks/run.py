@@ -16,8 +16,8 @@ For each database the script
   5. reports the whole-EU map's bytes over the wire and its drawing time in headless Chromium
      (Debian's /usr/bin/chromium through Playwright, every request outside 127.0.0.1 blocked).
 
-The clients send no cookies: every request is a first visit (an HTML page then also makes a
-session for its forms' CSRF token). /about, a static page in the common layout, is listed as the
+The clients send no cookies: every request is a first visit (an anonymous visit to a public
+page makes no session: the layout carries no form). /about, a static page in the common layout, is listed as the
 ceiling any HTML page can reach.
 
 Prerequisites: `make install` (the portal, gunicorn and Playwright), Debian's chromium for step 5
