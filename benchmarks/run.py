@@ -17,8 +17,8 @@ For each database the script
      (Debian's /usr/bin/chromium through Playwright, every request outside 127.0.0.1 blocked).
 
 The clients send no cookies: every request is a first visit (an anonymous visit to a public
-page makes no session: the layout carries no form). /about, a static page in the common layout, is listed as the
-ceiling any HTML page can reach.
+page makes no session: the layout carries no form). /about, a static page in the common layout,
+is listed as the ceiling any HTML page can reach.
 
 Prerequisites: `make install` (the portal, gunicorn and Playwright), Debian's chromium for step 5
 (`make browser-deps`; without it step 5 is skipped), a PostgreSQL server for the PostgreSQL part
