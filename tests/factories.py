@@ -1,10 +1,10 @@
 """Factories for test data: each builds a valid object, committed, with overridable fields."""
 
-import io
 import itertools
 from datetime import date, timedelta
 
 from portal.auth.passwords import hash_password
+from portal.demo.pdf import pdf_document
 from portal.extensions import db
 from portal.folding import fold, slugify
 from portal.models import (
@@ -137,29 +137,9 @@ def make_update(action: Action, percent: int = 50, status: str = "in_progress", 
     return update
 
 
-def pdf_bytes(pages: int = 1) -> bytes:
-    """A real, minimal, valid PDF document."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-    ]
-    stream = b"BT /F1 12 Tf 72 770 Td (Council decision to join the covenant) Tj ET"
-    objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
+def pdf_bytes() -> bytes:
+    """A real, minimal, valid PDF document (the demo seed's generator)."""
+    return pdf_document([(12, "Council decision to join the covenant")])
 
 
 def make_place(name: str, region: str = "Testregion", **fields) -> Member:
