@@ -90,6 +90,8 @@ def _reset(app) -> None:
                     conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (table names from metadata)
     for key in ("MAIL_FILE_DIR", "UPLOAD_DIR"):
         shutil.rmtree(app.config[key], ignore_errors=True)
+    # Every test starts from an empty database at data version "0": nothing kept may carry over.
+    app.extensions.pop("public_cache", None)
 
 
 @pytest.fixture(autouse=True)

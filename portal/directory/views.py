@@ -11,6 +11,7 @@ from portal.directory.service import find_members
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import CATEGORIES
+from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("directory", __name__)
 
@@ -25,6 +26,7 @@ def _query_args(drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
 
 
 @bp.route("/members")
+@cached_for_visitors
 def members():
     filters = parse_filters(request.args)
     version = public_data_version(db.session)

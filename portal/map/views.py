@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.map import service
 from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import CATEGORIES
+from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("map", __name__)
 
@@ -45,6 +46,7 @@ def _filter_args() -> dict[str, list[str]]:
 
 
 @bp.route("/map")
+@cached_for_visitors
 def member_map():
     filters = parse_filters(request.args)
     version = public_data_version(db.session)

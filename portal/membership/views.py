@@ -29,6 +29,7 @@ from portal.models import Member
 from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
 from portal.places.service import warm_up
 from portal.pledges.deadlines import today_utc
+from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("membership", __name__)
 
@@ -162,6 +163,7 @@ def council_decision(member_id: int):
 
 
 @bp.route("/members/<slug>")
+@cached_for_visitors
 def member_page(slug: str):
     def render_content() -> tuple[str, str] | None:
         member = service.public_member(slug)

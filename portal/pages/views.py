@@ -17,11 +17,13 @@ from portal.commitments import COMMITMENTS
 from portal.directory.cache import public_cache
 from portal.links import is_local_url
 from portal.pages import service
+from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/")
+@cached_for_visitors
 def home():
     # Counted once per public data version (any write to members changes it).
     figures = public_cache().get(("home-figures",), service.headline_figures)

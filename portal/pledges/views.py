@@ -26,6 +26,7 @@ from portal.pledges.forms import (
     ProgressForm,
     parse_version,
 )
+from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("pledges", __name__)
 
@@ -377,6 +378,7 @@ def lift_hold(member_id: int):
 
 
 @bp.route("/members/<slug>/actions/<int:action_id>")
+@cached_for_visitors
 def public_action(slug: str, action_id: int):
     action = service.public_action(slug, action_id)
     if action is None:
@@ -390,6 +392,7 @@ def public_action(slug: str, action_id: int):
 
 
 @bp.route("/good-practice")
+@cached_for_visitors
 def good_practice():
     category = request.args.get("category", "")
     country = request.args.get("country", "")

@@ -8,6 +8,7 @@ from portal.directory.cache import public_cache
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import action_status_label, category_label, funding_label
+from portal.public_pages import cached_for_visitors
 from portal.stats import service
 
 bp = Blueprint("stats", __name__)
@@ -18,6 +19,7 @@ def _two_decimals(value: float) -> str:
 
 
 @bp.route("/stats")
+@cached_for_visitors
 def overview():
     version = public_data_version(db.session)
 

@@ -1,0 +1,53 @@
+"""Whole public pages kept for anonymous visitors until the public data changes.
+
+A visitor who is not signed in and has no message waiting sees exactly what every such visitor
+sees for the same address, language and day: the page is rendered once per public data version
+(portal.directory.cache) and then served as it is. A write to the public data gives it a new
+version, so a change shows at once, in every process. Signed-in users, pending flash messages,
+and any rendering that touches the session (a form token, say) always get a page of their own.
+"""
+
+from functools import wraps
+
+from flask import Response, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.directory.cache import public_cache
+from portal.pledges import deadlines
+
+# Headers that belong to one response, never to a copy served to someone else.
+_PRIVATE_HEADERS = {"set-cookie", "content-length"}
+
+
+class _Personal(Exception):
+    """The page turned out to depend on this visitor; it is served but not kept."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def cached_for_visitors(view):
+    """Serve anonymous visitors a copy of the page kept for the current public data version."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated or "_flashes" in session:
+            return view(*args, **kwargs)
+
+        def render():
+            response = make_response(view(*args, **kwargs))
+            if session.modified or response.direct_passthrough:
+                raise _Personal(response)
+            headers = [(k, v) for k, v in response.headers if k.lower() not in _PRIVATE_HEADERS]
+            return response.status_code, response.get_data(), headers
+
+        today = deadlines.today_utc().isoformat()  # deadlines shown count in days
+        key = ("page", request.endpoint, request.full_path, str(get_locale()), today)
+        try:
+            status, body, headers = public_cache().get(key, render)
+        except _Personal as personal:
+            return personal.response
+        return Response(body, status=status, headers=headers)
+
+    return wrapper
