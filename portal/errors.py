@@ -6,6 +6,20 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
+class UserFacingError(Exception):
+    """A domain action that cannot be carried out, said in words fit to show the user.
+
+    `field` names the form field the message belongs next to, when there is one. Each feature
+    subclasses it (AccountError, ApplicationError, TransitionError ...), so views can catch the
+    feature's own errors and place the message.
+    """
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True

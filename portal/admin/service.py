@@ -13,19 +13,15 @@ from sqlalchemy.orm import selectinload
 from portal import permissions
 from portal.auth.service import find_user, is_valid_email, make_setup_link, normalise_email
 from portal.countries import COUNTRY_CODES, country_choices
+from portal.errors import UserFacingError
 from portal.extensions import db
 from portal.mail.outbox import queue_mail
 from portal.models import CoordinatorCountry, User
 from portal.models.users import ROLE_COORDINATOR
 
 
-class AdminError(ValueError):
+class AdminError(UserFacingError, ValueError):
     """A request that cannot be carried out; `field` names the form field it concerns."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def _require_admin(actor: User) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from portal.auth.tokens import fingerprint, make_token, read_token
 from portal.countries import COUNTRY_CODES
+from portal.errors import UserFacingError
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail.outbox import queue_mail
@@ -15,13 +16,8 @@ from portal.models import CoordinatorCountry, User, utcnow
 from portal.models.users import ROLE_COORDINATOR, ROLE_REPRESENTATIVE, ROLES
 
 
-class AccountError(ValueError):
+class AccountError(UserFacingError, ValueError):
     """A request about an account that cannot be carried out; `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

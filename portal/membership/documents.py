@@ -16,6 +16,8 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from portal.errors import UserFacingError
+
 CHUNK = 64 * 1024
 _PDF_HEADER = re.compile(rb"^%PDF-\d\.\d")
 # The end-of-file marker must be in the last kilobyte (trailing whitespace or junk is common).
@@ -25,12 +27,8 @@ EOF_WINDOW = 1024
 NO_DOCUMENT = _l("Upload the signed council decision as a PDF.")
 
 
-class DocumentError(ValueError):
+class DocumentError(UserFacingError, ValueError):
     """An upload that is not acceptable; `message` is fit for the form field."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)

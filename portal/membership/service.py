@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import permissions
 from portal.countries import COUNTRIES, COUNTRY_CODES
+from portal.errors import UserFacingError
 from portal.extensions import db
 from portal.folding import fold, slugify
 from portal.links import external_url
@@ -44,13 +45,8 @@ class NotAllowed(Exception):
     """The user may not do this to this application (the view answers 404 or 403)."""
 
 
-class ApplicationError(Exception):
+class ApplicationError(UserFacingError):
     """The application cannot be saved as asked; `field` names the form field it concerns."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class ApplicationIncomplete(ApplicationError):

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from portal.errors import UserFacingError
 from portal.extensions import db
 from portal.models import Member, StatusChange, User, utcnow
 from portal.models.members import (
@@ -42,12 +43,8 @@ ALLOWED: dict[str, frozenset[str]] = {
 COMMENT_REQUIRED = frozenset({REJECTED, CHANGES_REQUESTED, ON_HOLD, SUSPENDED, WITHDRAWN})
 
 
-class TransitionError(Exception):
+class TransitionError(UserFacingError):
     """A state change that cannot happen; `message` is fit to show the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class TransitionNotAllowed(TransitionError):

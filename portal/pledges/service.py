@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.countries import COUNTRY_CODES
+from portal.errors import UserFacingError
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail.outbox import queue_mail
@@ -51,13 +52,8 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 GOOD_PRACTICES_PER_PAGE = 20
 
 
-class PledgeError(Exception):
+class PledgeError(UserFacingError):
     """A command that cannot be carried out; `message` is fit to show the user."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class NotAllowed(PledgeError):

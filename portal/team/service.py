@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from portal import permissions
 from portal.auth.service import normalise_email
+from portal.errors import UserFacingError
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail.outbox import queue_mail
@@ -24,13 +25,8 @@ from portal.models import Invitation, Member, Representation, User, utcnow
 from portal.models.members import MEMBER_STATUSES
 
 
-class TeamError(Exception):
+class TeamError(UserFacingError):
     """A team change that cannot happen; `message` is fit to show the user."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class NotAllowed(TeamError):
