@@ -66,6 +66,7 @@ def make_member(
 ) -> Member:
     n = next(_seq)
     name = name or f"Testburg {n}"
+    region = fields.pop("region", "Testregion")
     joined = fields.pop("joined_on", date(2024, 3, 8))
     approved_at = fields.pop("approved_at", utcnow() - timedelta(days=30))
     member = Member(
@@ -73,8 +74,8 @@ def make_member(
         name_key=fold(name),
         slug=fields.pop("slug", f"{slugify(name)}-{country.lower()}-{n}"),
         country=country,
-        region=fields.pop("region", "Testregion"),
-        region_key=fold(fields.get("region_key", "Testregion")),
+        region=region,
+        region_key=fields.pop("region_key", fold(region)),
         population=fields.pop("population", 25000 + n),
         latitude=fields.pop("latitude", 50.0 + n / 1000),
         longitude=fields.pop("longitude", 8.0 + n / 1000),
@@ -140,15 +141,6 @@ def make_update(action: Action, percent: int = 50, status: str = "in_progress", 
 def pdf_bytes() -> bytes:
     """A real, minimal, valid PDF document (the demo seed's generator)."""
     return pdf_document([(12, "Council decision to join the covenant")])
-
-
-def make_place(name: str, region: str = "Testregion", **fields) -> Member:
-    """A member whose region search key is folded from its region, as the application form
-    stores it (make_member keeps the default key whatever the region)."""
-    member = make_member(name, region=region, **fields)
-    member.region_key = fold(region)
-    db.session.commit()
-    return member
 
 
 def application_form(name: str = "Köln", country: str = "DE", **overrides) -> dict:

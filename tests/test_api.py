@@ -16,7 +16,7 @@ def slugs(response) -> list[str]:
 
 
 def test_members_answer_has_exactly_the_public_fields(client):
-    member = factories.make_place(
+    member = factories.make_member(
         "Kraków",
         country="PL",
         region="Małopolskie",
@@ -58,14 +58,14 @@ def test_members_answer_has_exactly_the_public_fields(client):
 
 
 def test_members_filters_sorting_and_paging(client):
-    a = factories.make_place(
+    a = factories.make_member(
         "Aachen",
         country="DE",
         region="Nordrhein-Westfalen",
         population=250000,
         joined_on=date(2019, 3, 1),
     )
-    b = factories.make_place(
+    b = factories.make_member(
         "Bordeaux",
         country="FR",
         region="Nouvelle-Aquitaine",
@@ -73,7 +73,7 @@ def test_members_filters_sorting_and_paging(client):
         joined_on=date(2021, 6, 1),
         status="on_hold",
     )
-    c = factories.make_place(
+    c = factories.make_member(
         "Cádiz", country="ES", region="Andalucía", population=110000, joined_on=date(2022, 9, 1)
     )
     factories.make_action(c, category="crisis_management")
@@ -201,7 +201,7 @@ def test_geojson_of_many_members_is_valid_across_chunks(client, app):
 
 
 def test_csv_has_the_public_columns_and_a_bom(client):
-    member = factories.make_place(
+    member = factories.make_member(
         "Évry-Courcouronnes",
         country="FR",
         region="Île-de-France",
@@ -224,7 +224,7 @@ def test_csv_has_the_public_columns_and_a_bom(client):
 
 
 def test_csv_cells_cannot_run_as_formulas(client):
-    factories.make_place(
+    factories.make_member(
         '=HYPERLINK("http://evil.example","x")',
         region="+cmd|' /C calc'!A0",
         website="@SUM(1+1)",
@@ -232,8 +232,8 @@ def test_csv_cells_cannot_run_as_formulas(client):
         latitude=53.3,
         longitude=-6.26,
     )
-    factories.make_place("-2+3", region="\tTabbed", country="IE", slug="minus-town")
-    factories.make_place("\rReturn", region="Plain", country="IE", slug="cr-town")
+    factories.make_member("-2+3", region="\tTabbed", country="IE", slug="minus-town")
+    factories.make_member("\rReturn", region="Plain", country="IE", slug="cr-town")
     text = client.get("/api/v1/members.csv?sort=name").get_data().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     cells = [

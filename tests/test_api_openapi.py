@@ -63,7 +63,7 @@ def test_the_description_is_openapi_3_1_and_describes_every_route(app, spec):
 
 def test_every_answer_agrees_with_the_description(client, spec):
     author = factories.make_user()
-    lisboa = factories.make_place(
+    lisboa = factories.make_member(
         "Lisboa",
         country="PT",
         region="Lisboa",

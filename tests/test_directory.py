@@ -20,12 +20,12 @@ def names_on(response) -> list[str]:
 @pytest.fixture
 def cities():
     return {
-        "lodz": factories.make_place("Łódź", country="PL", region="Łódzkie"),
-        "koln": factories.make_place("Köln", country="DE", region="Nordrhein-Westfalen"),
-        "wroclaw": factories.make_place("Wrocław", country="PL", region="Dolnośląskie"),
-        "kobenhavn": factories.make_place("København", country="DK", region="Hovedstaden"),
-        "frankfurt": factories.make_place("Frankfurt am Main", country="DE", region="Hessen"),
-        "warszawa": factories.make_place("Warszawa", country="PL", region="Mazowieckie"),
+        "lodz": factories.make_member("Łódź", country="PL", region="Łódzkie"),
+        "koln": factories.make_member("Köln", country="DE", region="Nordrhein-Westfalen"),
+        "wroclaw": factories.make_member("Wrocław", country="PL", region="Dolnośląskie"),
+        "kobenhavn": factories.make_member("København", country="DK", region="Hovedstaden"),
+        "frankfurt": factories.make_member("Frankfurt am Main", country="DE", region="Hessen"),
+        "warszawa": factories.make_member("Warszawa", country="PL", region="Mazowieckie"),
     }
 
 
@@ -83,10 +83,10 @@ def test_the_form_is_a_get_form_with_labels_and_the_count_is_announced(client, c
 
 
 def test_filters_by_country_several_region_status_population_and_year(client):
-    factories.make_place(
+    factories.make_member(
         "Alpha", country="DE", region="Bayern", population=3000, joined_on=date(2019, 5, 1)
     )
-    factories.make_place(
+    factories.make_member(
         "Bravo",
         country="FR",
         region="Bretagne",
@@ -94,7 +94,7 @@ def test_filters_by_country_several_region_status_population_and_year(client):
         joined_on=date(2021, 1, 1),
         status="on_hold",
     )
-    factories.make_place(
+    factories.make_member(
         "Charlie", country="IT", region="Lazio", population=600000, joined_on=date(2021, 12, 31)
     )
 

@@ -28,15 +28,15 @@ def rounded(member) -> tuple[float, float]:
 
 @pytest.fixture
 def members():
-    koln = factories.make_place(
+    koln = factories.make_member(
         "Köln", country="DE", region="North Rhine-Westphalia", population=1_024_621,
         latitude=50.93333, longitude=6.95,
     )  # fmt: skip
-    lodz = factories.make_place(
+    lodz = factories.make_member(
         "Łódź", country="PL", region="Łódź Voivodeship", population=679_941,
         latitude=51.75, longitude=19.46667, status="on_hold",
     )  # fmt: skip
-    gozo = factories.make_place(
+    gozo = factories.make_member(
         "Victoria", country="MT", region="Gozo", population=6_901, latitude=36.04444,
         longitude=14.23972,
     )  # fmt: skip

@@ -28,7 +28,7 @@ def member_with_personal_data(db):
     coordinator = factories.make_coordinator(
         "AT", name="Coordinator Philomena Hidden", email="philomena.hidden@coord.example.eu"
     )
-    member = factories.make_place(
+    member = factories.make_member(
         "Innsbruck", country="AT", region="Tirol", representatives=[representative], **PERSONAL
     )
     action = factories.make_action(member, category="crisis_management")
