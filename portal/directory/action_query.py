@@ -16,7 +16,6 @@ from portal.directory.query import (
     MAX_PER_PAGE,
     FilterError,
     category_keys,
-    is_public,
 )
 from portal.models import Action, Member
 from portal.models.pledges import ACTION_STATUSES
@@ -92,7 +91,7 @@ def parse_action_filters(args: MultiDict) -> ActionFilters:
 
 def action_conditions(filters: ActionFilters) -> list[ColumnElement[bool]]:
     """Published actions of public members, narrowed by the filters (join Member yourself)."""
-    terms: list[ColumnElement[bool]] = [Action.published.is_(True), is_public()]
+    terms: list[ColumnElement[bool]] = [Action.published.is_(True), Member.is_public]
     if filters.categories:
         terms.append(Action.category.in_(filters.categories))
     if filters.statuses:

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from portal.countries import COUNTRY_CODES
 from portal.folding import fold
 from portal.models import Action, Member
-from portal.models.members import APPROVED, ON_HOLD, PUBLIC_STATUSES
+from portal.models.members import APPROVED, ON_HOLD
 
 # Public statuses as the public names them, and back.
 STATUS_NAMES = {APPROVED: "active", ON_HOLD: "on_hold"}
@@ -290,12 +290,6 @@ def unknown_parameters(args: MultiDict, allowed: tuple[str, ...] = PARAMETERS) -
     return sorted(name for name in args if name not in allowed)
 
 
-def is_public() -> ColumnElement[bool]:
-    """Member.status in the public statuses, with literal values: the partial indexes over the
-    public members (see portal.models.members) apply only to this exact condition."""
-    return Member.status.in_([literal_column(f"'{status}'") for status in PUBLIC_STATUSES])
-
-
 def _word_matches(column, word: str) -> ColumnElement[bool]:
     # Folded keys hold only [0-9a-z] and single spaces: a word starts the key or follows a space.
     return or_(column.like(f"{word}%"), column.like(f"% {word}%"))
@@ -303,7 +297,7 @@ def _word_matches(column, word: str) -> ColumnElement[bool]:
 
 def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
     """The WHERE terms for these filters, over public members only."""
-    terms: list[ColumnElement[bool]] = [is_public()]
+    terms: list[ColumnElement[bool]] = [Member.is_public]
     for word in filters.words:
         terms.append(
             or_(_word_matches(Member.name_key, word), _word_matches(Member.region_key, word))

@@ -23,7 +23,6 @@ from portal.directory.query import (
     DirectoryFilters,
     count_members,
     filtered_members,
-    is_public,
     published_action_counts,
     published_actions_count_column,
 )
@@ -110,7 +109,7 @@ def public_member(slug: str) -> dict | None:
 
 def _public_member(slug: str) -> dict | None:
     row = db.session.execute(
-        select(*PUBLIC_COLUMNS).where(Member.slug == slug, is_public())
+        select(*PUBLIC_COLUMNS).where(Member.slug == slug, Member.is_public)
     ).first()
     if row is None:
         return None
@@ -140,7 +139,10 @@ def _public_member(slug: str) -> dict | None:
 
 
 def member_exists(slug: str) -> bool:
-    return db.session.scalar(select(Member.id).where(Member.slug == slug, is_public())) is not None
+    return (
+        db.session.scalar(select(Member.id).where(Member.slug == slug, Member.is_public))
+        is not None
+    )
 
 
 def find_actions(filters: ActionFilters) -> ResultPage:

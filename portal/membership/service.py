@@ -34,7 +34,6 @@ from portal.models.members import (
     CHANGES_REQUESTED,
     DRAFT,
     OPEN_STATUSES,
-    PUBLIC_STATUSES,
     SUBMITTED,
 )
 from portal.models.users import ROLE_COORDINATOR
@@ -157,9 +156,7 @@ def council_decision_for(user, member_id: int) -> tuple[Member, CouncilDecision]
 
 def public_member(slug: str) -> Member | None:
     """A member the public may see, by its slug."""
-    return db.session.scalar(
-        select(Member).where(Member.slug == slug, Member.status.in_(PUBLIC_STATUSES))
-    )
+    return db.session.scalar(select(Member).where(Member.slug == slug, Member.is_public))
 
 
 # What the public page shows of a member: this list, nothing else.

@@ -15,9 +15,12 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    literal_column,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.users import User
@@ -120,9 +123,16 @@ class Member(Base):
         back_populates="member", order_by="StatusChange.id"
     )
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        # Literal values, not bound parameters: the partial indexes over the public members
+        # (ix_members_public_*) apply only to this exact condition.
+        return cls.status.in_([literal_column(f"'{status}'") for status in PUBLIC_STATUSES])
 
     @property
     def council_decision(self) -> "CouncilDecision | None":

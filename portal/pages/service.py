@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Member, Representation, User
-from portal.models.members import PUBLIC_STATUSES, SUBMITTED
+from portal.models.members import SUBMITTED
 
 
 def headline_figures() -> dict:
@@ -13,7 +13,7 @@ def headline_figures() -> dict:
             func.count(Member.id),
             func.count(func.distinct(Member.country)),
             func.coalesce(func.sum(Member.population), 0),
-        ).where(Member.status.in_(PUBLIC_STATUSES))
+        ).where(Member.is_public)
     ).one()
     return {"members": members, "countries": countries, "population": population}
 

@@ -17,7 +17,7 @@ from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.membership.transitions import transition
 from portal.models import Action, Member, User
-from portal.models.members import APPROVED, ON_HOLD, PUBLIC_STATUSES
+from portal.models.members import APPROVED, ON_HOLD
 from portal.pledges.deadlines import ActionFacts, Commitments, Rules, commitments, today_utc
 from portal.pledges.service import NotAllowed, PledgeError
 
@@ -92,7 +92,7 @@ def overview(user: User, today: date | None = None) -> tuple[list[FollowUp], lis
     members = list(
         db.session.scalars(
             select(Member)
-            .where(Member.country.in_(user.country_codes), Member.status.in_(PUBLIC_STATUSES))
+            .where(Member.country.in_(user.country_codes), Member.is_public)
             .order_by(Member.country, Member.name_key)
         )
     )

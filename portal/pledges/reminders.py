@@ -24,7 +24,6 @@ from portal.extensions import db
 from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.models import Member, ReminderSent, Representation
-from portal.models.members import PUBLIC_STATUSES
 from portal.pledges.deadlines import Obligation
 from portal.pledges.followup import commitments_of_members, rules
 
@@ -66,7 +65,7 @@ def send_reminders(today: date) -> RunReport:
             db.session.scalars(
                 select(Member)
                 .where(
-                    Member.status.in_(PUBLIC_STATUSES),
+                    Member.is_public,
                     Member.approved_at.is_not(None),
                     Member.id > last_id,
                 )

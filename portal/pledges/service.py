@@ -401,7 +401,7 @@ def public_action(slug: str, action_id: int) -> Action | None:
             Action.id == action_id,
             Action.published.is_(True),
             Member.slug == slug,
-            Member.status.in_(PUBLIC_STATUSES),
+            Member.is_public,
         )
     )
 
@@ -415,7 +415,7 @@ def good_practices(category: str | None, country: str | None, page: int):
             Action.good_practice.is_(True),
             Action.published.is_(True),
             Action.status == COMPLETED,
-            Member.status.in_(PUBLIC_STATUSES),
+            Member.is_public,
         )
         .options(selectinload(Action.member), selectinload(Action.funding))
         .order_by(Action.good_practice_at.desc(), Action.id.desc())

@@ -34,7 +34,6 @@ from sqlalchemy import and_, false, func, select
 
 from portal.countries import COUNTRY_CODES
 from portal.directory.cache import public_cache
-from portal.directory.query import is_public
 from portal.extensions import db
 from portal.models import Action, ActionFunding, Member
 from portal.pledges.catalog import ACTION_STATUSES, CATEGORIES, FUNDING_SOURCES
@@ -87,7 +86,7 @@ def _overview() -> dict:
 def _countries() -> list[dict]:
     rows = db.session.execute(
         select(Member.country, func.count(), func.coalesce(func.sum(Member.population), 0))
-        .where(is_public())
+        .where(Member.is_public)
         .group_by(Member.country)
     ).all()
     found = {country: (members, int(covered)) for country, members, covered in rows}
@@ -113,7 +112,7 @@ def _joins() -> list[dict]:
     year = func.extract("year", Member.joined_on)
     rows = db.session.execute(
         select(year, func.count())
-        .where(is_public(), Member.joined_on.is_not(None))
+        .where(Member.is_public, Member.joined_on.is_not(None))
         .group_by(year)
         .order_by(year)
     ).all()
@@ -130,7 +129,7 @@ def _published_actions_of_public_members():
     # Nearly every action is published, so an index on `published` narrows nothing; written
     # through coalesce(), the condition leaves SQLite free to start from the public members and
     # reach their actions by member (twice as fast on the scale data). Same answer everywhere.
-    return and_(func.coalesce(Action.published, false()).is_(True), is_public())
+    return and_(func.coalesce(Action.published, false()).is_(True), Member.is_public)
 
 
 def _actions() -> dict:
