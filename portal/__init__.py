@@ -53,8 +53,8 @@ def load_config(app: Flask, config: object | dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from portal.core.i18n import select_locale
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from portal.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(
@@ -123,19 +123,19 @@ def register_api(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from portal.errors import register
+    from portal.core.errors import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.templating import register
+    from portal.core.templating import register
 
     register(app)
 
 
 def register_security_headers(app: Flask) -> None:
-    from portal.security import register
+    from portal.core.security import register
 
     register(app)
 

@@ -7,7 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from portal.i18n import RequestCachedBabel
+from portal.core.i18n import RequestCachedBabel
 from portal.models.base import Base
 
 db = SQLAlchemy(model_class=Base)

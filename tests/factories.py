@@ -4,9 +4,9 @@ import itertools
 from datetime import date, timedelta
 
 from portal.auth.passwords import hash_password
+from portal.core.folding import fold, slugify
 from portal.demo.pdf import pdf_document
 from portal.extensions import db
-from portal.folding import fold, slugify
 from portal.models import (
     Action,
     ActionFunding,

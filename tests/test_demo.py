@@ -10,13 +10,13 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from portal import create_app
-from portal.countries import COUNTRY_CODES
+from portal.core.countries import COUNTRY_CODES
+from portal.core.folding import fold, slugify
 from portal.demo import seed as demo_seed
 from portal.demo.accounts import seed_accounts
 from portal.demo.applications import add_application
 from portal.demo.pdf import council_decision_pdf, pdf_document
 from portal.extensions import db as _db
-from portal.folding import fold, slugify
 from portal.membership import documents
 from portal.membership.transitions import ALLOWED, COMMENT_REQUIRED
 from portal.models import CouncilDecision, Member, StatusChange, User

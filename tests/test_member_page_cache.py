@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from portal.core import clock
+from portal.core.clock import today_utc
 from portal.extensions import db
 from portal.membership.transitions import transition
-from portal.pledges import deadlines
 from portal.pledges import service as pledges
-from portal.pledges.deadlines import today_utc
 from tests.factories import make_action, make_coordinator, make_member, make_update, make_user
 
 
@@ -106,7 +106,7 @@ def test_each_language_and_day_has_its_own_content(client, world, monkeypatch):
     # Deadlines count in days: the next day the content is rendered again.
     tomorrow = today_utc() + timedelta(days=1)
     monkeypatch.setattr(views, "today_utc", lambda: tomorrow)
-    monkeypatch.setattr(deadlines, "today_utc", lambda: tomorrow)
+    monkeypatch.setattr(clock, "today_utc", lambda: tomorrow)
     page(client, world["member"])
     assert len(rendered) == 3
 

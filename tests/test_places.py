@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.countries import COUNTRY_CODES
+from portal.core.countries import COUNTRY_CODES
 from portal.places import service
 
 PUBLIC_KEYS = {

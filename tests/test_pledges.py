@@ -9,9 +9,9 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import select
 
+from portal.core.clock import today_utc
 from portal.extensions import db as _db
 from portal.models import Action, ActionComment, utcnow
-from portal.pledges.deadlines import today_utc
 from tests.factories import make_action, make_coordinator, make_member, make_update, make_user
 
 

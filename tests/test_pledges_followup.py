@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core.clock import today_utc
 from portal.extensions import db as _db
 from portal.models import Member, StatusChange, utcnow
 from portal.pledges import followup
-from portal.pledges.deadlines import add_months, today_utc
+from portal.pledges.deadlines import add_months
 from portal.pledges.service import NotAllowed, PledgeError
 from tests.factories import make_action, make_coordinator, make_member, make_update, make_user
 

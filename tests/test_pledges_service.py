@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from portal.core.clock import today_utc
 from portal.models import Action, ProgressUpdate, utcnow
 from portal.pledges import service
-from portal.pledges.deadlines import today_utc
 from portal.pledges.service import ActionData, InvalidInput, NotAllowed, PledgeError
 from tests.factories import make_action, make_coordinator, make_member, make_update, make_user
 

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, insert, update
 
-from portal.folding import fold
+from portal.core.folding import fold
 from portal.membership.transitions import transition
 from portal.models import ActionComment, Member
 from portal.models.publicdata import bump_public_data, public_data_version

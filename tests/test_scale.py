@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from portal.core.folding import fold
 from portal.demo import scale
 from portal.extensions import db
-from portal.folding import fold
 from portal.models import (
     Action,
     ActionFunding,

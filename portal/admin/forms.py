@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from portal.countries import country_choices
-from portal.fields import MultiCheckboxField
+from portal.core.countries import country_choices
+from portal.core.fields import MultiCheckboxField
 
 
 def _countries_field() -> MultiCheckboxField:

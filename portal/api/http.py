@@ -6,8 +6,8 @@ import json
 
 from flask import Response, request
 
+from portal.core.errors import json_error
 from portal.directory.query import FilterError
-from portal.errors import json_error
 
 # Part of every ETag of a streamed answer: change it when the output format changes.
 API_REVISION = "1"

@@ -6,8 +6,9 @@ from flask import Blueprint, Response, request, stream_with_context
 
 from portal.api import exports, http
 from portal.api.openapi import openapi_body
+from portal.core.cache import public_cache
+from portal.core.errors import json_error
 from portal.directory.action_query import ACTION_PARAMETERS, parse_action_filters
-from portal.directory.cache import public_cache
 from portal.directory.public import member_output, member_url_builder
 from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
 from portal.directory.service import (
@@ -17,7 +18,6 @@ from portal.directory.service import (
     member_exists,
     public_member,
 )
-from portal.errors import json_error
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
 from portal.stats.service import overview

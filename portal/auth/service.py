@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from portal.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from portal.auth.tokens import fingerprint, make_token, read_token
-from portal.countries import COUNTRY_CODES
-from portal.errors import UserFacingError
+from portal.core.countries import COUNTRY_CODES
+from portal.core.errors import UserFacingError
+from portal.core.links import external_url
 from portal.extensions import db
-from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.models import CoordinatorCountry, User, utcnow
 from portal.models.users import ROLE_COORDINATOR, ROLE_REPRESENTATIVE, ROLES

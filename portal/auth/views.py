@@ -17,9 +17,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth import service
 from portal.auth.forms import AccountForm, EmailForm, LoginForm, RegisterForm, SetPasswordForm
 from portal.auth.roles import role_label
+from portal.core.links import is_local_url
+from portal.core.templating import LANGUAGE_NAMES
 from portal.extensions import limiter
-from portal.links import is_local_url
-from portal.templating import LANGUAGE_NAMES
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 

@@ -8,9 +8,9 @@ import secrets
 from datetime import UTC, datetime, time, timedelta
 
 from portal.auth.passwords import hash_password
+from portal.core.folding import fold
 from portal.demo.context import Demo, DemoAccount
 from portal.extensions import db
-from portal.folding import fold
 from portal.models import CoordinatorCountry, User
 from portal.models.users import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_REPRESENTATIVE
 

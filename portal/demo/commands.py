@@ -6,9 +6,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.core.templating import status_label
 from portal.demo.seed import database_is_empty, seed_demo
 from portal.models.members import STATUSES
-from portal.templating import status_label
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 

@@ -4,7 +4,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from portal.folding import fold
+from portal.core.folding import fold
 from portal.models import Member, User
 from portal.places.service import Place, eu_places
 

@@ -8,13 +8,13 @@ recorded in the history exactly as portal.membership.transitions allows it.
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 
-from portal.countries import COUNTRY_CODES, country_name
+from portal.core.countries import COUNTRY_CODES, country_name
+from portal.core.folding import fold, slugify
 from portal.demo.accounts import DEMO_DOMAIN
 from portal.demo.context import Demo
 from portal.demo.names import CALLING_CODES, FIRST_NAMES, LAST_NAMES
 from portal.demo.pdf import council_decision_pdf
 from portal.extensions import db
-from portal.folding import fold, slugify
 from portal.membership import documents
 from portal.membership.transitions import ALLOWED
 from portal.models import CouncilDecision, Member, Representation, StatusChange, User

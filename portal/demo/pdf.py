@@ -7,7 +7,7 @@ standard Helvetica font, its content stream and the cross-reference table with e
 import io
 from datetime import date
 
-from portal.folding import fold
+from portal.core.folding import fold
 
 _PAGE_WIDTH, _PAGE_HEIGHT = 595, 842  # A4 in points
 

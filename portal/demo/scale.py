@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.types import Date, DateTime
 
+from portal.core.folding import fold, slugify
 from portal.extensions import db
-from portal.folding import fold, slugify
 from portal.models import (
     Action,
     ActionFunding,

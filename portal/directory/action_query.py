@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
 
-from portal.countries import COUNTRY_CODES
+from portal.core.countries import COUNTRY_CODES
 from portal.directory.query import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SearchField, SelectField, StringField
 
-from portal.countries import country_choices
+from portal.core.countries import country_choices
+from portal.core.fields import MultiCheckboxField
+from portal.core.templating import status_label
 from portal.directory.query import POPULATION_BANDS, FilterError
-from portal.fields import MultiCheckboxField
-from portal.templating import status_label
 
 FIRST_YEAR = 2018  # the covenant was announced in March 2018
 

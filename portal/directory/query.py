@@ -16,8 +16,8 @@ from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
 
-from portal.countries import COUNTRY_CODES
-from portal.folding import fold
+from portal.core.countries import COUNTRY_CODES
+from portal.core.folding import fold
 from portal.models import Action, Member
 from portal.models.members import APPROVED, ON_HOLD
 

@@ -1,5 +1,5 @@
 """Reading the public directory: pages of members and actions, one member's public record, and
-the rows of an export. Pages are cached until the public data changes (portal.directory.cache).
+the rows of an export. Pages are cached until the public data changes (portal.core.cache).
 """
 
 from collections import defaultdict
@@ -9,8 +9,8 @@ from math import ceil
 
 from sqlalchemy import select
 
+from portal.core.cache import public_cache
 from portal.directory.action_query import ActionFilters, count_actions, filtered_actions
-from portal.directory.cache import public_cache
 from portal.directory.public import (
     ACTION_COLUMNS,
     UPDATE_COLUMNS,

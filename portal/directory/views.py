@@ -4,14 +4,14 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from portal.directory.cache import public_cache
+from portal.core.cache import public_cache
+from portal.core.pages import cached_for_visitors
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, parse_filters
 from portal.directory.service import find_members
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import CATEGORIES
-from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("directory", __name__)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, select
 
-from portal.directory.cache import public_cache
+from portal.core.cache import public_cache
 from portal.directory.query import DEFAULT_SORT, DirectoryFilters, conditions
 from portal.extensions import db
 from portal.models import Member

@@ -17,16 +17,16 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.api.http import filter_error, key_etag, unknown_parameter
-from portal.countries import country_name
-from portal.directory.cache import public_cache
+from portal.core.cache import public_cache
+from portal.core.countries import country_name
+from portal.core.errors import json_error
+from portal.core.pages import cached_for_visitors
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
-from portal.errors import json_error
 from portal.extensions import db
 from portal.map import service
 from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import CATEGORIES
-from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("map", __name__)
 

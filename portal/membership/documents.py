@@ -16,7 +16,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from portal.errors import UserFacingError
+from portal.core.errors import UserFacingError
 
 CHUNK = 64 * 1024
 _PDF_HEADER = re.compile(rb"^%PDF-\d\.\d")

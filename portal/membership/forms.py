@@ -28,8 +28,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.countries import country_choices
-from portal.folding import fold
+from portal.core.countries import country_choices
+from portal.core.folding import fold
 from portal.membership import documents
 from portal.membership.documents import NO_DOCUMENT
 

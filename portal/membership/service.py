@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import permissions
-from portal.countries import COUNTRIES, COUNTRY_CODES
-from portal.errors import UserFacingError
+from portal.core.countries import COUNTRIES, COUNTRY_CODES
+from portal.core.errors import UserFacingError
+from portal.core.folding import fold, slugify
+from portal.core.links import external_url
 from portal.extensions import db
-from portal.folding import fold, slugify
-from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.membership import documents
 from portal.membership.transitions import (

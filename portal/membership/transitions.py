@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from portal.errors import UserFacingError
+from portal.core.errors import UserFacingError
 from portal.extensions import db
 from portal.models import Member, StatusChange, User, utcnow
 from portal.models.members import (
@@ -161,6 +161,6 @@ def _stale(member: Member) -> StaleDecision:
 
 
 def _status_text(status: str) -> str:
-    from portal.templating import status_label
+    from portal.core.templating import status_label
 
     return status_label(status)

@@ -22,14 +22,14 @@ from markupsafe import Markup
 
 from portal import permissions
 from portal.commitments import COMMITMENTS
-from portal.directory.cache import public_cache
+from portal.core.cache import public_cache
+from portal.core.clock import today_utc
+from portal.core.pages import cached_for_visitors
 from portal.membership import documents, service
 from portal.membership.forms import ApplicationForm, SubmitForm
 from portal.models import Member
 from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
 from portal.places.service import warm_up
-from portal.pledges.deadlines import today_utc
-from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("membership", __name__)
 

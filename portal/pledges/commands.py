@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from portal.pledges.deadlines import today_utc
+from portal.core.clock import today_utc
 from portal.pledges.reminders import send_reminders
 
 reminders_cli = AppGroup("reminders", help="E-mail reminders of the covenant's deadlines.")

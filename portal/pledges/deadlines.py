@@ -28,7 +28,7 @@ before the due date up to the due date itself, and one "overdue" reminder from t
 import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from portal.models.pledges import CANCELLED, OPEN_ACTION_STATUSES
 
@@ -42,11 +42,6 @@ UPCOMING = "upcoming"
 
 DUE_SOON_REMINDER = "due-soon"
 OVERDUE_REMINDER = "overdue"
-
-
-def today_utc() -> date:
-    """The date in UTC, the calendar every deadline is counted in."""
-    return datetime.now(UTC).date()
 
 
 def add_months(day: date, months: int) -> date:

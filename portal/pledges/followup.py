@@ -12,13 +12,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import permissions
+from portal.core.clock import today_utc
+from portal.core.links import external_url
 from portal.extensions import db
-from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.membership.transitions import transition
 from portal.models import Action, Member, User
 from portal.models.members import APPROVED, ON_HOLD
-from portal.pledges.deadlines import ActionFacts, Commitments, Rules, commitments, today_utc
+from portal.pledges.deadlines import ActionFacts, Commitments, Rules, commitments
 from portal.pledges.service import NotAllowed, PledgeError
 
 _FACT_COLUMNS = (

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.fields import MultiCheckboxField
+from portal.core.fields import MultiCheckboxField
 from portal.pledges import catalog
 from portal.pledges.service import (
     COMMENT_MAX,

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.core.links import external_url
 from portal.extensions import db
-from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.models import Member, ReminderSent, Representation
 from portal.pledges.deadlines import Obligation

@@ -22,10 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
-from portal.countries import COUNTRY_CODES
-from portal.errors import UserFacingError
+from portal.core.clock import today_utc
+from portal.core.countries import COUNTRY_CODES
+from portal.core.errors import UserFacingError
+from portal.core.links import external_url
 from portal.extensions import db
-from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.models import (
     Action,
@@ -40,7 +41,6 @@ from portal.models import (
 from portal.models.members import PUBLIC_STATUSES
 from portal.models.pledges import CANCELLED, COMPLETED
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, PROGRESS_STATUSES, SPACE_KINDS
-from portal.pledges.deadlines import today_utc
 
 TITLE_MIN, TITLE_MAX = 3, 200
 DESCRIPTION_MAX = 5000

@@ -9,13 +9,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal import permissions
-from portal.countries import country_choices
-from portal.directory.cache import public_cache
+from portal.core.cache import public_cache
+from portal.core.clock import today_utc
+from portal.core.countries import country_choices
+from portal.core.pages import cached_for_visitors
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Action, Member
 from portal.pledges import catalog, followup, service
-from portal.pledges.deadlines import today_utc
 from portal.pledges.forms import (
     ActionForm,
     CancelForm,
@@ -26,7 +27,6 @@ from portal.pledges.forms import (
     ProgressForm,
     parse_version,
 )
-from portal.public_pages import cached_for_visitors
 
 bp = Blueprint("pledges", __name__)
 

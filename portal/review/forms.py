@@ -6,11 +6,11 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.countries import country_name
+from portal.core.countries import country_name
+from portal.core.templating import STATUS_LABELS
 from portal.membership.transitions import COMMENT_REQUIRED
 from portal.models.members import MEMBER_STATUSES
 from portal.review.service import DECISIONS, MEMBER_ACTIONS
-from portal.templating import STATUS_LABELS
 
 DECISION_LABELS = {
     "approve": _l("Approve: the municipality becomes a member and is listed publicly"),

@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from portal import permissions
+from portal.core.links import external_url
 from portal.extensions import db
-from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.membership.transitions import (
     ALLOWED,
@@ -218,6 +218,6 @@ def _notify_representatives(member: Member, from_status: str, comment: str) -> i
 
 
 def _status_text(status: str) -> str:
-    from portal.templating import status_label
+    from portal.core.templating import status_label
 
     return status_label(status)

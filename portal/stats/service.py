@@ -5,7 +5,7 @@ actions. overview() returns a plain dict of keys and numbers (labels are the pag
 
     {
       "members": {"total": 1234, "population": 56789012},  # population: sum over the members
-      "countries": [                                 # every country of portal.countries, by code
+      "countries": [                            # every country of portal.core.countries, by code
         {"country": "AT", "members": 12, "population_covered": 345678,
          "population": 8847037,                      # the country's (None if unknown)
          "share": 3.91},                             # percent of it the members cover, 2 decimals
@@ -32,8 +32,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy import and_, false, func, select
 
-from portal.countries import COUNTRY_CODES
-from portal.directory.cache import public_cache
+from portal.core.cache import public_cache
+from portal.core.countries import COUNTRY_CODES
 from portal.extensions import db
 from portal.models import Action, ActionFunding, Member
 from portal.pledges.catalog import ACTION_STATUSES, CATEGORIES, FUNDING_SOURCES

@@ -4,11 +4,11 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import format_decimal, get_locale
 from markupsafe import Markup
 
-from portal.directory.cache import public_cache
+from portal.core.cache import public_cache
+from portal.core.pages import cached_for_visitors
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import action_status_label, category_label, funding_label
-from portal.public_pages import cached_for_visitors
 from portal.stats import service
 
 bp = Blueprint("stats", __name__)

@@ -17,9 +17,9 @@ from sqlalchemy import func, select, update
 
 from portal import permissions
 from portal.auth.service import normalise_email
-from portal.errors import UserFacingError
+from portal.core.errors import UserFacingError
+from portal.core.links import external_url
 from portal.extensions import db
-from portal.links import external_url
 from portal.mail.outbox import queue_mail
 from portal.models import Invitation, Member, Representation, User, utcnow
 from portal.models.members import MEMBER_STATUSES

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal import permissions
-from portal.countries import country_choices, country_name
+from portal.core.countries import country_choices, country_name
 
 STATUS_LABELS = {
     "draft": _l("Draft"),

@@ -2,7 +2,7 @@
 
 A visitor who is not signed in and has no message waiting sees exactly what every such visitor
 sees for the same address, language and day: the page is rendered once per public data version
-(portal.directory.cache) and then served as it is. A write to the public data gives it a new
+(portal.core.cache) and then served as it is. A write to the public data gives it a new
 version, so a change shows at once, in every process. Signed-in users, pending flash messages,
 and any rendering that touches the session (a form token, say) always get a page of their own.
 """
@@ -13,8 +13,8 @@ from flask import Response, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from portal.directory.cache import public_cache
-from portal.pledges import deadlines
+from portal.core import clock
+from portal.core.cache import public_cache
 
 # Headers that belong to one response, never to a copy served to someone else.
 _PRIVATE_HEADERS = {"set-cookie", "content-length"}
@@ -42,7 +42,7 @@ def cached_for_visitors(view):
             headers = [(k, v) for k, v in response.headers if k.lower() not in _PRIVATE_HEADERS]
             return response.status_code, response.get_data(), headers
 
-        today = deadlines.today_utc().isoformat()  # deadlines shown count in days
+        today = clock.today_utc().isoformat()  # deadlines shown count in days
         key = ("page", request.endpoint, request.full_path, str(get_locale()), today)
         try:
             status, body, headers = public_cache().get(key, render)
