@@ -55,6 +55,7 @@ browser-deps:
 test: install browser-deps
 	$(BIN)/ruff check portal tests config.py benchmarks scripts
 	$(BIN)/ruff format --check portal tests config.py benchmarks scripts
+	$(BIN)/lint-imports --no-logo
 	@echo "== the whole suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -67,9 +68,10 @@ test: install browser-deps
 lint: install
 	$(BIN)/ruff check portal tests config.py benchmarks scripts
 	$(BIN)/ruff format --check portal tests config.py benchmarks scripts
+	$(BIN)/lint-imports --no-logo
 
 benchmark: install
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .import_linter_cache

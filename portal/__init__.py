@@ -94,8 +94,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.directory.map_views import bp as map_bp
     from portal.directory.views import bp as directory_bp
-    from portal.map.views import bp as map_bp
     from portal.membership.views import bp as membership_bp
     from portal.pages.views import bp as pages_bp
     from portal.places.views import bp as places_bp
@@ -129,9 +129,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal import permissions
     from portal.core.templating import register
 
     register(app)
+    app.jinja_env.globals["can"] = permissions  # core knows nothing of who may do what
 
 
 def register_security_headers(app: Flask) -> None:
@@ -147,6 +149,6 @@ def register_commands(app: Flask) -> None:
 
 
 def register_mail_delivery(app: Flask) -> None:
-    from portal.mail.delivery import register
+    from portal.core.mail.delivery import register
 
     register(app)

@@ -43,7 +43,7 @@ def create_user(email: str, role: str, countries: tuple[str, ...], name: str) ->
 @mail_cli.command("send")
 def send_mail() -> None:
     """Deliver the mails waiting in the outbox."""
-    from portal.mail.delivery import deliver_all
+    from portal.core.mail.delivery import deliver_all
 
     total_sent, total_failed = deliver_all()
     click.echo(f"{total_sent} sent, {total_failed} failed.")

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from portal import cli, create_app
 from portal.auth.service import authenticate, find_user
+from portal.core.mail.delivery import TRANSPORTS
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db as _db
-from portal.mail.delivery import TRANSPORTS
-from portal.mail.outbox import queue_mail
 from portal.models import OutboxMail, User
 from tests import factories
 

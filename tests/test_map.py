@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from portal.map.service import SCALE
+from portal.directory.map_data import SCALE
 from tests import factories
 
 

@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from portal.commitments import COMMITMENTS
+from portal.core.commitments import COMMITMENTS
 from portal.extensions import db as _db
 from portal.membership.forms import eu_today
 from portal.membership.transitions import transition

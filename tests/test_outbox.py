@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from portal.core.mail import delivery
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail import delivery
-from portal.mail.outbox import queue_mail
 from portal.models import Member, OutboxMail, StatusChange, utcnow
 from portal.models.members import APPROVED, SUBMITTED
 from portal.review import service

@@ -128,7 +128,7 @@ def test_a_crash_while_queueing_leaves_neither_rows_nor_mails(db, member, monkey
         calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        from portal.mail.outbox import queue_mail
+        from portal.core.mail.outbox import queue_mail
 
         return queue_mail(*args, **kwargs)
 

@@ -14,8 +14,8 @@ from portal import permissions
 from portal.auth.service import find_user, is_valid_email, make_setup_link, normalise_email
 from portal.core.countries import COUNTRY_CODES, country_choices
 from portal.core.errors import UserFacingError
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.models import CoordinatorCountry, User
 from portal.models.users import ROLE_COORDINATOR
 

@@ -3,8 +3,8 @@
 
 from functools import cache
 
-from portal.api.http import body_etag, dumps
 from portal.core.countries import COUNTRY_CODES
+from portal.core.http import body_etag, dumps
 from portal.directory.action_query import ACTION_PARAMETERS
 from portal.directory.query import (
     MAX_PER_PAGE,

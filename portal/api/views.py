@@ -4,8 +4,9 @@ ETag; answers are cached until the public data changes."""
 
 from flask import Blueprint, Response, request, stream_with_context
 
-from portal.api import exports, http
+from portal.api import exports
 from portal.api.openapi import openapi_body
+from portal.core import http
 from portal.core.cache import public_cache
 from portal.core.errors import json_error
 from portal.directory.action_query import ACTION_PARAMETERS, parse_action_filters

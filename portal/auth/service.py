@@ -10,8 +10,8 @@ from portal.auth.tokens import fingerprint, make_token, read_token
 from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.models import CoordinatorCountry, User, utcnow
 from portal.models.users import ROLE_COORDINATOR, ROLE_REPRESENTATIVE, ROLES
 

@@ -6,7 +6,6 @@ from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_number, get_locale
 from flask_babel import lazy_gettext as _l
 
-from portal import permissions
 from portal.core.countries import country_choices, country_name
 
 STATUS_LABELS = {
@@ -48,7 +47,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = nice_date
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["country_choices"] = country_choices
-    app.jinja_env.globals["can"] = permissions
     app.jinja_env.add_extension("jinja2.ext.do")
 
     languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]]

@@ -20,8 +20,8 @@ from portal.core.countries import COUNTRIES, COUNTRY_CODES
 from portal.core.errors import UserFacingError
 from portal.core.folding import fold, slugify
 from portal.core.links import external_url
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.membership import documents
 from portal.membership.transitions import (
     DUPLICATE_MESSAGE,

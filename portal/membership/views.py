@@ -21,9 +21,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal import permissions
-from portal.commitments import COMMITMENTS
 from portal.core.cache import public_cache
 from portal.core.clock import today_utc
+from portal.core.commitments import COMMITMENTS
 from portal.core.pages import cached_for_visitors
 from portal.membership import documents, service
 from portal.membership.forms import ApplicationForm, SubmitForm

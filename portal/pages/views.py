@@ -13,8 +13,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from portal.commitments import COMMITMENTS
 from portal.core.cache import public_cache
+from portal.core.commitments import COMMITMENTS
 from portal.core.links import is_local_url
 from portal.core.pages import cached_for_visitors
 from portal.pages import service

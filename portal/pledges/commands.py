@@ -24,7 +24,7 @@ reminders_cli = AppGroup("reminders", help="E-mail reminders of the covenant's d
 )
 def send(today, no_deliver: bool) -> None:
     """Queue the reminders due (never one twice), then deliver the outbox."""
-    from portal.mail.delivery import deliver_all
+    from portal.core.mail.delivery import deliver_all
 
     day = today.date() if today is not None else today_utc()
     report = send_reminders(day)

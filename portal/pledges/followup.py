@@ -14,8 +14,8 @@ from sqlalchemy import select
 from portal import permissions
 from portal.core.clock import today_utc
 from portal.core.links import external_url
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.membership.transitions import transition
 from portal.models import Action, Member, User
 from portal.models.members import APPROVED, ON_HOLD

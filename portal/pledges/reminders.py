@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.core.links import external_url
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.models import Member, ReminderSent, Representation
 from portal.pledges.deadlines import Obligation
 from portal.pledges.followup import commitments_of_members, rules

@@ -26,8 +26,8 @@ from portal.core.clock import today_utc
 from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.models import (
     Action,
     ActionComment,

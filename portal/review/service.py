@@ -12,8 +12,8 @@ from sqlalchemy import Select, select
 
 from portal import permissions
 from portal.core.links import external_url
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.membership.transitions import (
     ALLOWED,
     DuplicateMunicipality,

@@ -19,8 +19,8 @@ from portal import permissions
 from portal.auth.service import normalise_email
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
+from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
 from portal.models import Invitation, Member, Representation, User, utcnow
 from portal.models.members import MEMBER_STATUSES
 

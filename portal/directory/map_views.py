@@ -16,15 +16,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal.api.http import filter_error, key_etag, unknown_parameter
 from portal.core.cache import public_cache
 from portal.core.countries import country_name
 from portal.core.errors import json_error
+from portal.core.http import filter_error, key_etag, unknown_parameter
 from portal.core.pages import cached_for_visitors
+from portal.directory import map_data
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
 from portal.extensions import db
-from portal.map import service
 from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import CATEGORIES
 
@@ -50,7 +50,7 @@ def _filter_args() -> dict[str, list[str]]:
 def member_map():
     filters = parse_filters(request.args)
     version = public_data_version(db.session)
-    count = None if filters.errors else service.count_points(filters, version)
+    count = None if filters.errors else map_data.count_points(filters, version)
     args = _filter_args()
     points_url = url_for("map.points", **args)
     outlines_url = url_for("map.outlines")
@@ -104,11 +104,11 @@ def points():
     if error is not None:
         return error
     version = public_data_version(db.session)
-    etag = key_etag("map-points", service.FORMAT, version, service.filter_key(filters))
+    etag = key_etag("map-points", map_data.FORMAT, version, map_data.filter_key(filters))
     cached = _not_modified(etag)
     if cached is not None:
         return cached
-    encoded = service.map_points(filters, version)
+    encoded = map_data.map_points(filters, version)
     return _send(encoded.body, encoded.gzipped, "application/json", etag)
 
 
@@ -125,7 +125,7 @@ def at():
             _("lat and lon must be decimal degrees (lat from -90 to 90, lon from -180 to 180)."),
             parameter="lat" if lat is None else "lon",
         )
-    found = service.members_at(filters, lat, lon)
+    found = map_data.members_at(filters, lat, lon)
     items = [
         dict(
             item,

@@ -1,13 +1,13 @@
-"""What every API answer shares: JSON bodies with an ETag and conditional GET, CORS for GET,
-and JSON errors naming what is allowed."""
+"""What every JSON answer shares (the API's and the map's): bodies with an ETag and conditional
+GET, CORS for GET, and JSON errors naming what is allowed."""
 
 import hashlib
 import json
+from typing import Protocol
 
 from flask import Response, request
 
 from portal.core.errors import json_error
-from portal.directory.query import FilterError
 
 # Part of every ETag of a streamed answer: change it when the output format changes.
 API_REVISION = "1"
@@ -47,7 +47,15 @@ def json_answer(body: bytes, etag: str, mimetype: str = "application/json") -> R
     return response
 
 
-def filter_error(error: FilterError):
+class ParameterError(Protocol):
+    """A query parameter with a value that is not allowed (the directory's FilterError)."""
+
+    message: str
+
+    def as_json(self) -> dict: ...
+
+
+def filter_error(error: ParameterError):
     return json_error(400, error.message, **error.as_json())
 
 

@@ -1,1 +1,0 @@
-"""The member map: every public member as a point, clustered, filtered like the directory."""
