@@ -1,6 +1,7 @@
 """Applying to join: the application form, drafts, submission, the council decision download and
 the public member page."""
 
+import logging
 from dataclasses import asdict
 from types import SimpleNamespace
 
@@ -31,6 +32,7 @@ from portal.models import Member
 from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
 from portal.places.service import warm_up
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("membership", __name__)
 
 
@@ -144,9 +146,7 @@ def council_decision(member_id: int):
         abort(404)
     path = documents.path_for(document.id)
     if not path.is_file():
-        current_app.logger.error(
-            "council decision %s of member %s is missing", document.id, member.id
-        )
+        logger.error("council decision %s of member %s is missing", document.id, member.id)
         abort(404)
     response = send_file(
         path,

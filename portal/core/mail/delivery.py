@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from portal.extensions import db
 from portal.models import OutboxMail, utcnow
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 
@@ -91,7 +91,9 @@ def _deliver(ids: list[int]) -> tuple[int, int]:
         try:
             send(build_message(mail), mail)
         except Exception as exc:  # any transport failure: keep the mail for a later attempt
-            log.warning("mail %s to %s not delivered: %s", mail.id, mail.recipient, exc)
+            logger.warning(
+                "mail %s to %s not delivered, to be retried: %s", mail.id, mail.recipient, exc
+            )
             mail.attempts += 1
             mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             mail.claimed_at = None
@@ -101,6 +103,7 @@ def _deliver(ids: list[int]) -> tuple[int, int]:
             mail.sent_at = utcnow()
             mail.last_error = ""
             sent += 1
+            logger.info("mail %s delivered to %s", mail.id, mail.recipient)
         db.session.commit()
     return sent, failed
 
@@ -138,5 +141,5 @@ def register(app: Flask) -> None:
             db.session.rollback()  # leave no half-finished transaction of the view behind
             deliver_pending()
         except Exception:
-            log.exception("delivering mail after the request failed; it stays in the outbox")
+            logger.exception("delivering mail after the request failed; it stays in the outbox")
             db.session.rollback()
