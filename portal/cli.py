@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from portal.auth import service as accounts
-from portal.models.users import ROLES
+from portal.models.users import Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
 mail_cli = AppGroup("mail", help="Deliver the e-mail outbox.")
@@ -26,7 +26,7 @@ def _read_password() -> str:
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--country", "countries", multiple=True, help="ISO code; repeat for several.")
 @click.option("--name", default="", help="Display name (defaults to the address's local part).")
 def create_user(email: str, role: str, countries: tuple[str, ...], name: str) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Action, Member, Representation, User
 from portal.models.members import CHANGES_REQUESTED, DRAFT, MEMBER_STATUSES, PUBLIC_STATUSES
+from portal.models.users import Role
 
 
 def _signed_in(user) -> bool:
@@ -39,7 +40,7 @@ def represents(user, member: Member) -> bool:
 
 
 def can_apply(user) -> bool:
-    return _signed_in(user) and user.is_confirmed and user.role == "representative"
+    return _signed_in(user) and user.is_confirmed and user.role == Role.REPRESENTATIVE
 
 
 def can_view_application(user, member: Member) -> bool:
@@ -115,7 +116,7 @@ def can_leave(user, member: Member) -> bool:
 
 def can_join_member(user) -> bool:
     """Accept an invitation to represent a member: a confirmed representative account."""
-    return _signed_in(user) and user.is_confirmed and user.role == "representative"
+    return _signed_in(user) and user.is_confirmed and user.role == Role.REPRESENTATIVE
 
 
 def can_manage_coordinators(user) -> bool:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from portal.models import Action, ActionComment, Invitation, Member, ReminderSent, User
 from portal.models.members import PUBLIC_STATUSES
-from portal.pledges.catalog import ACTION_STATUSES, CATEGORIES
+from portal.models.pledges import ACTION_STATUSES
+from portal.pledges.catalog import CATEGORIES
 from portal.pledges.followup import commitments_of_members
 from portal.pledges.reminders import send_reminders
 

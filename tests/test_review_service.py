@@ -11,6 +11,7 @@ from portal.membership.transitions import StaleDecision, TransitionError
 from portal.models import Member, OutboxMail, StatusChange, User
 from portal.models.members import APPROVED, CHANGES_REQUESTED, REJECTED, SUBMITTED
 from portal.review import service
+from portal.review.decisions import Decision
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_coordinator, make_member, make_user
 
@@ -171,7 +172,7 @@ def _assert_exactly_one_counts(member_id, rep, results, decisions, coordinator_i
     assert "changed while you were looking at it" in str(refused[0].message)
     winner = decided[0]
     member = _fresh(member_id)
-    assert member.status == service.DECISIONS[decisions[winner]]
+    assert member.status == Decision(decisions[winner]).status
     assert member.version == 2
     history = db.session.scalars(select(StatusChange)).all()
     assert [(c.actor_id, c.to_status) for c in history] == [

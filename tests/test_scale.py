@@ -18,9 +18,10 @@ from portal.models import (
     StatusChange,
 )
 from portal.models.members import APPROVED
+from portal.models.pledges import ACTION_STATUSES
 from portal.models.publicdata import public_data_version
 from portal.places.service import Place
-from portal.pledges.catalog import ACTION_STATUSES, CATEGORIES, FUNDING_SOURCES, SPACE_KINDS
+from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, SPACE_KINDS
 from tests import factories
 
 TODAY = date(2026, 6, 1)

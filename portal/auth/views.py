@@ -16,7 +16,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import service
 from portal.auth.forms import AccountForm, EmailForm, LoginForm, RegisterForm, SetPasswordForm
-from portal.auth.roles import role_label
 from portal.core.links import is_local_url
 from portal.core.templating import LANGUAGE_NAMES
 from portal.extensions import limiter
@@ -144,4 +143,4 @@ def account():
             session.pop("lang", None)
             flash(_("Your account is saved."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, role_label=role_label(current_user.role))
+    return render_template("auth/account.html", form=form, role_label=current_user.role.label)

@@ -6,7 +6,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.core.templating import status_label
 from portal.demo.seed import database_is_empty, seed_demo
 from portal.models.members import STATUSES
 
@@ -74,7 +73,7 @@ def _report(demo) -> None:
         f"Demo data: {len(demo.members)} members in {countries} countries, "
         f"{len(demo.applications)} other applications."
     )
-    click.echo("  " + ", ".join(f"{status_label(s).lower()}: {n}" for s, n in counts.items() if n))
+    click.echo("  " + ", ".join(f"{str(s.label).lower()}: {n}" for s, n in counts.items() if n))
     click.echo("")
     login = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/account/login"
     click.echo(f"Sign in at {login} with (passwords are new on every seed, shown only now):")

@@ -12,8 +12,7 @@ from wtforms import Form, SearchField, SelectField, StringField
 
 from portal.core.countries import country_choices
 from portal.core.fields import MultiCheckboxField
-from portal.core.templating import status_label
-from portal.directory.query import POPULATION_BANDS, FilterError
+from portal.directory.query import POPULATION_BANDS, STATUS_NAMES, FilterError
 
 FIRST_YEAR = 2018  # the covenant was announced in March 2018
 
@@ -51,10 +50,8 @@ class DirectoryForm(Form):
         self.country.choices = country_choices()
         self.population.choices = [any_] + [(k, v[0]) for k, v in POPULATION_BANDS.items()]
         self.category.choices = [any_] + [(k, v[0]) for k, v in categories.items()]
-        self.status.choices = [
-            any_,
-            ("active", status_label("approved")),
-            ("on_hold", status_label("on_hold")),
+        self.status.choices = [any_] + [
+            (name, status.label) for status, name in STATUS_NAMES.items()
         ]
         years = [str(y) for y in range(date.today().year, FIRST_YEAR - 1, -1)]
         asked = (formdata.get("year") or "").strip()

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from portal.core.cache import public_cache
 from portal.core.pages import cached_for_visitors
 from portal.directory.forms import DirectoryForm
-from portal.directory.query import PARAMETERS, parse_filters
+from portal.directory.query import PARAMETERS, STATUS_VALUES, parse_filters
 from portal.directory.service import find_members
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
@@ -41,6 +41,7 @@ def members():
             form=form,
             filters=filters,
             results=results,
+            public_status=STATUS_VALUES,
             page_url=lambda number: url_for(
                 "directory.members", **_query_args(drop=("page",)), page=number
             ),

@@ -31,6 +31,7 @@ from portal.membership.transitions import (
 )
 from portal.models import CoordinatorCountry, CouncilDecision, Member, Representation, User, utcnow
 from portal.models.members import (
+    APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
     OPEN_STATUSES,
@@ -167,7 +168,7 @@ def public_profile(member: Member) -> dict:
     """The member's public facts, built from PUBLIC_FIELDS only (no contact data, no names)."""
     profile = {name: getattr(member, name) for name in PUBLIC_FIELDS}
     profile["status"] = member.status
-    profile["public_reason"] = member.status_comment if member.status != "approved" else ""
+    profile["public_reason"] = member.status_comment if member.status != APPROVED else ""
     return profile
 
 

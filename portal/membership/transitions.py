@@ -26,6 +26,7 @@ from portal.models.members import (
     SUBMITTED,
     SUSPENDED,
     WITHDRAWN,
+    MemberStatus,
 )
 
 # Allowed moves: from -> the states it may go to.
@@ -161,6 +162,4 @@ def _stale(member: Member) -> StaleDecision:
 
 
 def _status_text(status: str) -> str:
-    from portal.core.templating import status_label
-
-    return status_label(status)
+    return str(MemberStatus(status).label)

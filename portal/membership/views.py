@@ -30,6 +30,7 @@ from portal.membership import documents, service
 from portal.membership.forms import ApplicationForm, SubmitForm
 from portal.models import Member
 from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
+from portal.models.users import Role
 from portal.places.service import warm_up
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ bp = Blueprint("membership", __name__)
 @login_required
 def apply():
     if not permissions.can_apply(current_user):
-        if current_user.role == "representative" and not current_user.is_confirmed:
+        if current_user.role == Role.REPRESENTATIVE and not current_user.is_confirmed:
             flash(_("Please confirm your e-mail address with the link we sent you first."), "error")
             return redirect(url_for("pages.dashboard"))
         abort(403)

@@ -6,6 +6,7 @@ same row is the member. Its status only changes through portal.membership.transi
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Date,
     Float,
@@ -23,17 +24,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.enums import EnumString, LabelledEnum
 from portal.models.users import User
 
-DRAFT = "draft"
-SUBMITTED = "submitted"
-CHANGES_REQUESTED = "changes_requested"
-REJECTED = "rejected"
-APPROVED = "approved"
-ON_HOLD = "on_hold"
-SUSPENDED = "suspended"
-WITHDRAWN = "withdrawn"
-STATUSES = (DRAFT, SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, ON_HOLD, SUSPENDED, WITHDRAWN)
+
+class MemberStatus(LabelledEnum):
+    """Where a membership stands, from its first draft to approval and beyond."""
+
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _l("Changes requested")
+    REJECTED = "rejected", _l("Rejected")
+    APPROVED = "approved", _l("Active member")
+    ON_HOLD = "on_hold", _l("On hold")
+    SUSPENDED = "suspended", _l("Suspended")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
+
+
+# The states under their short names, as the services and tests import them.
+DRAFT = MemberStatus.DRAFT
+SUBMITTED = MemberStatus.SUBMITTED
+CHANGES_REQUESTED = MemberStatus.CHANGES_REQUESTED
+REJECTED = MemberStatus.REJECTED
+APPROVED = MemberStatus.APPROVED
+ON_HOLD = MemberStatus.ON_HOLD
+SUSPENDED = MemberStatus.SUSPENDED
+WITHDRAWN = MemberStatus.WITHDRAWN
+STATUSES = tuple(MemberStatus)
 
 # A municipality may hold only one row in these states at a time (enforced by a unique index).
 OPEN_STATUSES = (SUBMITTED, CHANGES_REQUESTED, APPROVED, ON_HOLD, SUSPENDED)
@@ -76,7 +93,7 @@ class Member(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(140), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    status: Mapped[MemberStatus] = mapped_column(EnumString(MemberStatus), default=DRAFT)
     # Bumped by every transition; a decision made on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -182,8 +199,8 @@ class StatusChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    from_status: Mapped[str] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[MemberStatus] = mapped_column(EnumString(MemberStatus))
+    to_status: Mapped[MemberStatus] = mapped_column(EnumString(MemberStatus))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

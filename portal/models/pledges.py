@@ -3,18 +3,30 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.enums import EnumString, LabelledEnum
 from portal.models.members import Member
 from portal.models.users import User
 
-PLANNED = "planned"
-IN_PROGRESS = "in_progress"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
-ACTION_STATUSES = (PLANNED, IN_PROGRESS, COMPLETED, CANCELLED)
+
+class ActionStatus(LabelledEnum):
+    """How far a pledged action has come."""
+
+    PLANNED = "planned", _l("Planned")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    COMPLETED = "completed", _l("Completed")
+    CANCELLED = "cancelled", _l("Cancelled")
+
+
+PLANNED = ActionStatus.PLANNED
+IN_PROGRESS = ActionStatus.IN_PROGRESS
+COMPLETED = ActionStatus.COMPLETED
+CANCELLED = ActionStatus.CANCELLED
+ACTION_STATUSES = tuple(ActionStatus)
 OPEN_ACTION_STATUSES = (PLANNED, IN_PROGRESS)
 
 
@@ -33,7 +45,7 @@ class Action(Base):
     category: Mapped[str] = mapped_column(String(40))
     start_date: Mapped[date | None] = mapped_column(Date)
     target_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default=PLANNED)
+    status: Mapped[ActionStatus] = mapped_column(EnumString(ActionStatus), default=PLANNED)
     percent_complete: Mapped[int] = mapped_column(Integer, default=0)
     budget_eur: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     partners: Mapped[str] = mapped_column(Text, default="")
@@ -106,7 +118,7 @@ class ProgressUpdate(Base):
     reported_on: Mapped[date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
     percent_complete: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[ActionStatus] = mapped_column(EnumString(ActionStatus))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     action: Mapped[Action] = relationship(back_populates="updates")

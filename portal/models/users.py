@@ -2,16 +2,27 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.enums import EnumString, LabelledEnum
 
-ROLE_REPRESENTATIVE = "representative"
-ROLE_COORDINATOR = "coordinator"
-ROLE_ADMIN = "admin"
-ROLES = (ROLE_REPRESENTATIVE, ROLE_COORDINATOR, ROLE_ADMIN)
+
+class Role(LabelledEnum):
+    """What a user is, and so what they may do (portal.permissions decides)."""
+
+    REPRESENTATIVE = "representative", _l("City representative")
+    COORDINATOR = "coordinator", _l("Coordinator")
+    ADMIN = "admin", _l("Administrator")
+
+
+ROLE_REPRESENTATIVE = Role.REPRESENTATIVE
+ROLE_COORDINATOR = Role.COORDINATOR
+ROLE_ADMIN = Role.ADMIN
+ROLES = tuple(Role)
 
 
 class User(UserMixin, Base):
@@ -22,7 +33,7 @@ class User(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     # None until the person sets a password (an invited coordinator before accepting).
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default=ROLE_REPRESENTATIVE)
+    role: Mapped[Role] = mapped_column(EnumString(Role), default=ROLE_REPRESENTATIVE)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locale: Mapped[str | None] = mapped_column(String(8))

@@ -1,12 +1,13 @@
 """The lists users choose from when they describe an action: categories (each with a one-line
 explanation shown on the forms and the good-practice page), kinds of public space, funding
-sources and action statuses. The one place these lists live; forms, validation, filters and
-pages read them from here.
+sources, and the action statuses a progress update may set. The one place these lists live;
+forms, validation, filters and pages read them from here. The statuses themselves, with their
+labels, are portal.models.pledges.ActionStatus.
 """
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models.pledges import CANCELLED, COMPLETED, IN_PROGRESS, PLANNED
+from portal.models.pledges import COMPLETED, IN_PROGRESS, PLANNED, ActionStatus
 
 # key -> (label, one-line explanation)
 CATEGORIES: dict[str, tuple[object, object]] = {
@@ -81,12 +82,6 @@ FUNDING_SOURCES: dict[str, object] = {
     "private": _l("Private partners"),
 }
 
-ACTION_STATUSES: dict[str, object] = {
-    PLANNED: _l("Planned"),
-    IN_PROGRESS: _l("In progress"),
-    COMPLETED: _l("Completed"),
-    CANCELLED: _l("Cancelled"),
-}
 # What a progress update may set; cancelling is its own step, with a reason.
 PROGRESS_STATUSES = (PLANNED, IN_PROGRESS, COMPLETED)
 
@@ -107,10 +102,6 @@ def funding_label(key: str) -> str:
     return str(FUNDING_SOURCES.get(key, key))
 
 
-def action_status_label(key: str) -> str:
-    return str(ACTION_STATUSES.get(key, key))
-
-
 def category_choices() -> list[tuple[str, str]]:
     return [(key, str(label)) for key, (label, _explanation) in CATEGORIES.items()]
 
@@ -124,4 +115,4 @@ def funding_choices() -> list[tuple[str, str]]:
 
 
 def progress_status_choices() -> list[tuple[str, str]]:
-    return [(key, str(ACTION_STATUSES[key])) for key in PROGRESS_STATUSES]
+    return ActionStatus.choices(PROGRESS_STATUSES)

@@ -39,7 +39,7 @@ from portal.models import (
     utcnow,
 )
 from portal.models.members import PUBLIC_STATUSES
-from portal.models.pledges import CANCELLED, COMPLETED
+from portal.models.pledges import CANCELLED, COMPLETED, PLANNED
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, PROGRESS_STATUSES, SPACE_KINDS
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -173,7 +173,7 @@ def _publish(action: Action) -> None:
 def create_action(user: User, member: Member, data: ActionData, publish: bool = False) -> Action:
     _allow(permissions.can_manage_actions(user, member))
     check_action_data(data)
-    action = Action(member=member, created_by_id=user.id, status="planned", percent_complete=0)
+    action = Action(member=member, created_by_id=user.id, status=PLANNED, percent_complete=0)
     _apply(action, data)
     db.session.add(action)
     if publish:

@@ -16,6 +16,7 @@ from portal.core.pages import cached_for_visitors
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Action, Member
+from portal.models.pledges import IN_PROGRESS
 from portal.pledges import catalog, followup, service
 from portal.pledges.forms import (
     ActionForm,
@@ -60,7 +61,6 @@ for _name, _function in {
     "category_explanation": catalog.category_explanation,
     "space_label": catalog.space_label,
     "funding_label": catalog.funding_label,
-    "action_status_label": catalog.action_status_label,
 }.items():
     bp.add_app_template_filter(_function, _name)
 
@@ -109,7 +109,7 @@ def _action_page(action: Action, status: int = 200, **forms):
     progress = forms.get("progress_form") or ProgressForm(
         formdata=None,
         reported_on=today_utc(),
-        status=action.status if action.status in catalog.PROGRESS_STATUSES else "in_progress",
+        status=action.status if action.status in catalog.PROGRESS_STATUSES else IN_PROGRESS,
         percent_complete=action.percent_complete,
     )
     return (

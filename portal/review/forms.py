@@ -7,22 +7,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.core.countries import country_name
-from portal.core.templating import STATUS_LABELS
 from portal.membership.transitions import COMMENT_REQUIRED
-from portal.models.members import MEMBER_STATUSES
-from portal.review.service import DECISIONS, MEMBER_ACTIONS
+from portal.models.members import MEMBER_STATUSES, MemberStatus
+from portal.review.decisions import Decision, MemberAction
 
-DECISION_LABELS = {
-    "approve": _l("Approve: the municipality becomes a member and is listed publicly"),
-    "request_changes": _l("Ask for changes: the applicant edits the application and resubmits it"),
-    "reject": _l("Reject: the application is closed"),
-}
-MEMBER_ACTION_LABELS = {
-    "hold": _l("Put on hold: the member stays listed, marked as on hold, with the reason"),
-    "suspend": _l("Suspend: the member is no longer listed publicly"),
-    "withdraw": _l("Withdraw: the membership ends"),
-    "reinstate": _l("Reinstate: the member is active again"),
-}
 COMMENT_MAX = 5000
 
 
@@ -42,7 +30,7 @@ class _VersionedForm(FlaskForm):
 class DecisionForm(_VersionedForm):
     decision = RadioField(
         _l("Your decision"),
-        choices=[SelectChoice(key, label) for key, label in DECISION_LABELS.items()],
+        choices=[SelectChoice(value, label) for value, label in Decision.choices()],
         validators=[InputRequired(message=_l("Choose a decision."))],
         id="decision-choice",
     )
@@ -58,8 +46,9 @@ class DecisionForm(_VersionedForm):
     version = HiddenField(validators=[_check_version], id="decision-version")
 
     def validate_comment(self, field):
-        if DECISIONS.get(self.decision.data) in COMMENT_REQUIRED and not (field.data or "").strip():
-            if self.decision.data == "reject":
+        decision = Decision.get(self.decision.data)
+        if decision and decision.status in COMMENT_REQUIRED and not (field.data or "").strip():
+            if decision is Decision.REJECT:
                 raise ValidationError(_l("Give the reason for the rejection."))
             raise ValidationError(_l("Say what should change."))
 
@@ -82,15 +71,15 @@ class MemberStatusForm(_VersionedForm):
     )
     version = HiddenField(validators=[_check_version], id="status-version")
 
-    def __init__(self, actions: list[str], *args, **kwargs):
+    def __init__(self, actions: list[MemberAction], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [SelectChoice(a, MEMBER_ACTION_LABELS[a]) for a in actions]
+        self.action.choices = [
+            SelectChoice(value, label) for value, label in MemberAction.choices(actions)
+        ]
 
     def validate_reason(self, field):
-        if (
-            MEMBER_ACTIONS.get(self.action.data) in COMMENT_REQUIRED
-            and not (field.data or "").strip()
-        ):
+        action = MemberAction.get(self.action.data)
+        if action and action.status in COMMENT_REQUIRED and not (field.data or "").strip():
             raise ValidationError(_l("Give the reason."))
 
 
@@ -112,6 +101,6 @@ class MembersFilterForm(QueueFilterForm):
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("Any status"))]
-        + [SelectChoice(s, STATUS_LABELS[s]) for s in MEMBER_STATUSES],
+        + [SelectChoice(value, label) for value, label in MemberStatus.choices(MEMBER_STATUSES)],
         validators=[Optional()],
     )

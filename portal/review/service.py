@@ -32,21 +32,10 @@ from portal.models.members import (
     SUBMITTED,
     SUSPENDED,
     WITHDRAWN,
+    MemberStatus,
 )
+from portal.review.decisions import Decision, MemberAction
 
-# A coordinator's decision on a submitted application, as named in the form -> the new status.
-DECISIONS: dict[str, str] = {
-    "approve": APPROVED,
-    "reject": REJECTED,
-    "request_changes": CHANGES_REQUESTED,
-}
-# What a coordinator may do to a member, as named in the form -> the new status.
-MEMBER_ACTIONS: dict[str, str] = {
-    "hold": ON_HOLD,
-    "suspend": SUSPENDED,
-    "withdraw": WITHDRAWN,
-    "reinstate": APPROVED,
-}
 # The subject of the mail the representatives get, by the member's new status; lazy, so each
 # representative reads it in their own language.
 SUBJECTS = {
@@ -108,21 +97,22 @@ def decide(member: Member, decision: str, coordinator: User, comment: str, versi
     if not permissions.can_decide(coordinator, member):
         raise NotPermitted(_l("You may not decide on this application."))
     ensure_current(member, version)
-    if decision not in DECISIONS:
+    chosen = Decision.get(decision)
+    if chosen is None:
         raise TransitionNotAllowed(_l("Choose a decision."))
-    return _move(member, DECISIONS[decision], coordinator, comment, version, (SUBMITTED,))
+    return _move(member, chosen.status, coordinator, comment, version, (SUBMITTED,))
 
 
 def approve_application(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
-    return decide(member, "approve", coordinator, comment, version)
+    return decide(member, Decision.APPROVE, coordinator, comment, version)
 
 
 def reject_application(member: Member, coordinator: User, reason: str, version: int) -> Outcome:
-    return decide(member, "reject", coordinator, reason, version)
+    return decide(member, Decision.REJECT, coordinator, reason, version)
 
 
 def request_changes(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
-    return decide(member, "request_changes", coordinator, comment, version)
+    return decide(member, Decision.REQUEST_CHANGES, coordinator, comment, version)
 
 
 def ensure_current(member: Member, version: int | None) -> None:
@@ -137,12 +127,12 @@ def ensure_current(member: Member, version: int | None) -> None:
         )
 
 
-def available_member_actions(member: Member) -> list[str]:
-    """The member actions possible from the member's current status, in MEMBER_ACTIONS order."""
+def available_member_actions(member: Member) -> list[MemberAction]:
+    """The member actions possible from the member's current status, in MemberAction order."""
     if member.status not in MEMBER_STATUSES:
         return []
     allowed = ALLOWED.get(member.status, frozenset())
-    return [action for action, status in MEMBER_ACTIONS.items() if status in allowed]
+    return [action for action in MemberAction if action.status in allowed]
 
 
 def change_member_status(
@@ -152,10 +142,11 @@ def change_member_status(
     if not permissions.can_change_member_status(coordinator, member):
         raise NotPermitted(_l("You may not change the status of this member."))
     ensure_current(member, version)
-    if action not in MEMBER_ACTIONS:
+    chosen = MemberAction.get(action)
+    if chosen is None:
         raise TransitionNotAllowed(_l("Choose what to do."))
     try:
-        return _move(member, MEMBER_ACTIONS[action], coordinator, reason, version, MEMBER_STATUSES)
+        return _move(member, chosen.status, coordinator, reason, version, MEMBER_STATUSES)
     except DuplicateMunicipality as exc:
         raise TransitionNotAllowed(
             _l(
@@ -218,6 +209,4 @@ def _notify_representatives(member: Member, from_status: str, comment: str) -> i
 
 
 def _status_text(status: str) -> str:
-    from portal.core.templating import status_label
-
-    return status_label(status)
+    return str(MemberStatus(status).label)

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Member, utcnow
 from portal.review import service
+from portal.review.decisions import Decision, MemberAction
 from portal.review.forms import (
     DecisionForm,
     MembersFilterForm,
@@ -21,15 +22,15 @@ bp = Blueprint("review", __name__)
 PER_PAGE = 50
 
 DONE_MESSAGES = {
-    "approve": lambda name: _("%(name)s is approved and now listed as a member.", name=name),
-    "reject": lambda name: _("The application of %(name)s is rejected.", name=name),
-    "request_changes": lambda name: _(
+    Decision.APPROVE: lambda name: _("%(name)s is approved and now listed as a member.", name=name),
+    Decision.REJECT: lambda name: _("The application of %(name)s is rejected.", name=name),
+    Decision.REQUEST_CHANGES: lambda name: _(
         "Changes to %(name)s's application were requested.", name=name
     ),
-    "hold": lambda name: _("%(name)s is now on hold.", name=name),
-    "suspend": lambda name: _("%(name)s is now suspended.", name=name),
-    "withdraw": lambda name: _("The membership of %(name)s is withdrawn.", name=name),
-    "reinstate": lambda name: _("%(name)s is an active member again.", name=name),
+    MemberAction.HOLD: lambda name: _("%(name)s is now on hold.", name=name),
+    MemberAction.SUSPEND: lambda name: _("%(name)s is now suspended.", name=name),
+    MemberAction.WITHDRAW: lambda name: _("The membership of %(name)s is withdrawn.", name=name),
+    MemberAction.REINSTATE: lambda name: _("%(name)s is an active member again.", name=name),
 }
 
 
@@ -118,7 +119,7 @@ def member_status(member_id: int):
         form = review_member_status_form(member)
         return render_template("review/member_status.html", member=member, status_form=form)
     # Every action is accepted by the form; the service says whether it is possible now.
-    form = MemberStatusForm(list(service.MEMBER_ACTIONS))
+    form = MemberStatusForm(list(MemberAction))
     if not form.validate() and form.seen_version in (None, member.version):
         form.action.choices = [
             c for c in form.action.choices if c.value in service.available_member_actions(member)

@@ -36,7 +36,8 @@ from portal.core.cache import public_cache
 from portal.core.countries import COUNTRY_CODES
 from portal.extensions import db
 from portal.models import Action, ActionFunding, Member
-from portal.pledges.catalog import ACTION_STATUSES, CATEGORIES, FUNDING_SOURCES
+from portal.models.pledges import ACTION_STATUSES
+from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES
 
 POPULATION_YEAR = 2018  # GeoNames takes its country populations from the World Bank's 2018 figures
 
@@ -173,6 +174,6 @@ def _funding() -> list[dict]:
     ]
 
 
-def _ordered(catalog: dict, found: dict) -> list[str]:
+def _ordered(catalog, found: dict) -> list[str]:
     """The catalog's keys in its order, then any other key found in the data."""
     return list(catalog) + sorted(key for key in found if key not in catalog)

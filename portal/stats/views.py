@@ -8,7 +8,7 @@ from portal.core.cache import public_cache
 from portal.core.pages import cached_for_visitors
 from portal.extensions import db
 from portal.models.publicdata import public_data_version
-from portal.pledges.catalog import action_status_label, category_label, funding_label
+from portal.pledges.catalog import category_label, funding_label
 from portal.stats import service
 
 bp = Blueprint("stats", __name__)
@@ -31,7 +31,6 @@ def overview():
             api_url=api_url,
             decimal=_two_decimals,
             category_label=category_label,
-            action_status_label=action_status_label,
             funding_label=funding_label,
         )
 
