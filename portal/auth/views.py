@@ -143,4 +143,4 @@ def account():
             session.pop("lang", None)
             flash(_("Your account is saved."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, role_label=current_user.role.label)
+    return render_template("auth/account.html", form=form)
