@@ -16,12 +16,13 @@ from portal.models.members import (
     OPEN_STATUSES,
     PUBLIC_STATUSES,
     STATUSES,
+    Decision,
+    MemberAction,
     MemberStatus,
 )
 from portal.models.pledges import ACTION_STATUSES, OPEN_ACTION_STATUSES, ActionStatus
 from portal.models.users import ROLES, Role
 from portal.pledges.catalog import PROGRESS_STATUSES, progress_status_choices
-from portal.review.decisions import Decision, MemberAction
 from tests.factories import make_action, make_coordinator, make_member, make_update
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,8 @@ from sqlalchemy import func, select, text
 from portal.extensions import db
 from portal.membership.transitions import StaleDecision, TransitionError
 from portal.models import Member, OutboxMail, StatusChange, User
-from portal.models.members import APPROVED, CHANGES_REQUESTED, REJECTED, SUBMITTED
+from portal.models.members import APPROVED, CHANGES_REQUESTED, REJECTED, SUBMITTED, Decision
 from portal.review import service
-from portal.review.decisions import Decision
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_coordinator, make_member, make_user
 

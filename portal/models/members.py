@@ -52,12 +52,56 @@ SUSPENDED = MemberStatus.SUSPENDED
 WITHDRAWN = MemberStatus.WITHDRAWN
 STATUSES = tuple(MemberStatus)
 
+
 # A municipality may hold only one row in these states at a time (enforced by a unique index).
 OPEN_STATUSES = (SUBMITTED, CHANGES_REQUESTED, APPROVED, ON_HOLD, SUSPENDED)
 # States in which the public sees the member.
 PUBLIC_STATUSES = (APPROVED, ON_HOLD)
 # States of a member (after approval).
 MEMBER_STATUSES = (APPROVED, ON_HOLD, SUSPENDED, WITHDRAWN)
+
+
+# What a coordinator may decide, as named in the forms; each leads to one status (`.status`).
+class Decision(LabelledEnum):
+    """A coordinator's decision on a submitted application."""
+
+    APPROVE = "approve", _l("Approve: the municipality becomes a member and is listed publicly")
+    REQUEST_CHANGES = (
+        "request_changes",
+        _l("Ask for changes: the applicant edits the application and resubmits it"),
+    )
+    REJECT = "reject", _l("Reject: the application is closed")
+
+    @property
+    def status(self) -> MemberStatus:
+        return _DECISION_STATUS[self]
+
+
+class MemberAction(LabelledEnum):
+    """What a coordinator may do to a member, in the order the form offers it."""
+
+    HOLD = "hold", _l("Put on hold: the member stays listed, marked as on hold, with the reason")
+    SUSPEND = "suspend", _l("Suspend: the member is no longer listed publicly")
+    WITHDRAW = "withdraw", _l("Withdraw: the membership ends")
+    REINSTATE = "reinstate", _l("Reinstate: the member is active again")
+
+    @property
+    def status(self) -> MemberStatus:
+        return _ACTION_STATUS[self]
+
+
+_DECISION_STATUS = {
+    Decision.APPROVE: MemberStatus.APPROVED,
+    Decision.REJECT: MemberStatus.REJECTED,
+    Decision.REQUEST_CHANGES: MemberStatus.CHANGES_REQUESTED,
+}
+_ACTION_STATUS = {
+    MemberAction.HOLD: MemberStatus.ON_HOLD,
+    MemberAction.SUSPEND: MemberStatus.SUSPENDED,
+    MemberAction.WITHDRAW: MemberStatus.WITHDRAWN,
+    MemberAction.REINSTATE: MemberStatus.APPROVED,
+}
+
 
 _open_sql = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 # Partial indexes over the public members only, so that the directory sorts and pages 100,000

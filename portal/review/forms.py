@@ -8,8 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.core.countries import country_name
 from portal.membership.transitions import COMMENT_REQUIRED
-from portal.models.members import MEMBER_STATUSES, MemberStatus
-from portal.review.decisions import Decision, MemberAction
+from portal.models.members import MEMBER_STATUSES, Decision, MemberAction, MemberStatus
 
 COMMENT_MAX = 5000
 

@@ -32,9 +32,10 @@ from portal.models.members import (
     SUBMITTED,
     SUSPENDED,
     WITHDRAWN,
+    Decision,
+    MemberAction,
     MemberStatus,
 )
-from portal.review.decisions import Decision, MemberAction
 
 # The subject of the mail the representatives get, by the member's new status; lazy, so each
 # representative reads it in their own language.

@@ -9,8 +9,8 @@ from portal import permissions
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Member, utcnow
+from portal.models.members import Decision, MemberAction
 from portal.review import service
-from portal.review.decisions import Decision, MemberAction
 from portal.review.forms import (
     DecisionForm,
     MembersFilterForm,
