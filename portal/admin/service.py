@@ -1,7 +1,7 @@
 """Administrators manage coordinators: invite them, assign their countries, deactivate them.
 
-Every function checks permissions.can_manage_coordinators for the acting user and commits its
-change (with the invitation mail, if any) in one transaction.
+Every function checks permissions.can_manage_coordinators for the acting user; each change is
+one transaction (portal.core.transaction) with its invitation mail, if any.
 """
 
 from flask import current_app
@@ -15,6 +15,7 @@ from portal.auth.service import find_user, is_valid_email, make_setup_link, norm
 from portal.core.countries import COUNTRY_CODES, country_choices
 from portal.core.errors import UserFacingError
 from portal.core.mail.outbox import queue_mail
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import CoordinatorCountry, User
 from portal.models.users import ROLE_COORDINATOR
@@ -69,6 +70,7 @@ def _country_codes(countries) -> list[str]:
     return codes
 
 
+@atomic
 def invite_coordinator(actor: User, email: str, name: str, countries) -> User:
     """Create a coordinator without a password and mail them a link to choose one."""
     _require_admin(actor)
@@ -89,12 +91,10 @@ def invite_coordinator(actor: User, email: str, name: str, countries) -> User:
     try:
         db.session.flush()
     except IntegrityError as exc:  # the same address invited twice at the same moment
-        db.session.rollback()
         raise AdminError(
             _l("An account with this e-mail address exists already."), field="email"
         ) from exc
     _queue_invitation(user, actor)
-    db.session.commit()
     return user
 
 
@@ -112,6 +112,7 @@ def _queue_invitation(user: User, actor: User) -> None:
     )
 
 
+@atomic
 def resend_invitation(actor: User, user: User) -> None:
     """Mail a fresh set-password link to an invited coordinator who has not chosen a password."""
     _require_admin(actor)
@@ -120,21 +121,20 @@ def resend_invitation(actor: User, user: User) -> None:
     if not user.active:
         raise AdminError(_l("Reactivate this coordinator first."))
     _queue_invitation(user, actor)
-    db.session.commit()
 
 
+@atomic
 def set_coordinator_countries(actor: User, user: User, countries) -> None:
     _require_admin(actor)
     codes = _country_codes(countries)
     keep = [c for c in user.countries if c.country in codes]
     added = [CoordinatorCountry(country=c) for c in codes if c not in user.country_codes]
     user.countries = keep + added
-    db.session.commit()
 
 
+@atomic
 def set_coordinator_active(actor: User, user: User, active: bool) -> None:
     """Deactivate (or reactivate) a coordinator: a deactivated one cannot sign in, is signed out,
     and is no longer asked to decide nor mailed about new applications."""
     _require_admin(actor)
     user.active = active
-    db.session.commit()

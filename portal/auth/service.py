@@ -11,6 +11,7 @@ from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import CoordinatorCountry, User, utcnow
 from portal.models.users import ROLE_COORDINATOR, ROLE_REPRESENTATIVE, ROLES
@@ -49,6 +50,7 @@ def check_password_strength(password: str) -> None:
         )
 
 
+@atomic
 def register_representative(email: str, name: str, password: str, locale: str | None) -> User:
     """Create an unconfirmed account and mail the confirmation link (one transaction)."""
     if find_user(email) is not None:
@@ -70,7 +72,6 @@ def register_representative(email: str, name: str, password: str, locale: str | 
     db.session.add(user)
     db.session.flush()
     queue_confirmation(user)
-    db.session.commit()
     return user
 
 
@@ -86,14 +87,15 @@ def queue_confirmation(user: User) -> None:
     )
 
 
+@atomic
 def resend_confirmation(email: str) -> None:
     """Queue a new link if such an unconfirmed account exists; say nothing either way."""
     user = find_user(email)
     if user is not None and not user.is_confirmed and user.active:
         queue_confirmation(user)
-        db.session.commit()
 
 
+@atomic
 def confirm_email(token: str) -> User | None:
     payload = read_token("confirm", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
     if not payload:
@@ -103,10 +105,10 @@ def confirm_email(token: str) -> User | None:
         return None
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-        db.session.commit()
     return user
 
 
+@atomic
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, if they are right; None if they are wrong.
 
@@ -124,7 +126,6 @@ def authenticate(email: str, password: str) -> User | None:
             field="email",
         )
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
@@ -136,6 +137,7 @@ def _timing_hash() -> str:
     return current_app.extensions[key]
 
 
+@atomic
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the account exists; the answer to the visitor is the same."""
     user = find_user(email)
@@ -150,7 +152,6 @@ def request_password_reset(email: str) -> None:
         user=user,
         link=external_url("auth.set_password", token=token),
     )
-    db.session.commit()
 
 
 def password_token_user(token: str) -> User | None:
@@ -171,13 +172,13 @@ def password_token_user(token: str) -> User | None:
     return user
 
 
+@atomic
 def set_password(user: User, password: str) -> None:
     """Set a new password; following the mailed link also proves the address."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-    db.session.commit()
 
 
 def make_setup_link(user: User) -> str:
@@ -187,6 +188,7 @@ def make_setup_link(user: User) -> str:
     return external_url("auth.set_password", token=token)
 
 
+@atomic
 def create_user(
     email: str,
     password: str,
@@ -219,10 +221,10 @@ def create_user(
         countries=[CoordinatorCountry(country=c) for c in codes],
     )
     db.session.add(user)
-    db.session.commit()
     return user
 
 
+@atomic
 def update_account(user: User, name: str, locale: str | None) -> None:
     """Change what a user may change about themselves: their name and preferred language."""
     name = name.strip()
@@ -232,4 +234,3 @@ def update_account(user: User, name: str, locale: str | None) -> None:
         raise AccountError(_l("Please choose one of the languages offered."), field="locale")
     user.name = name
     user.locale = locale
-    db.session.commit()

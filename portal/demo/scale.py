@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.types import Date, DateTime
 
 from portal.core.folding import fold, slugify
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import (
     Action,
@@ -85,6 +86,7 @@ class ScaleResult:
     seconds: float
 
 
+@atomic
 def seed_scale(
     limit: int | None = None,
     actions_per_member: int = 5,
@@ -92,7 +94,8 @@ def seed_scale(
     today: date | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> ScaleResult:
-    """Load the places (the `limit` most populous, if given) as approved members; commits."""
+    """Load the places (the `limit` most populous, if given) as approved members, in one
+    transaction."""
     started = time.perf_counter()
     today = today or date.today()
     places, skipped = _places_to_add(limit)
@@ -116,7 +119,6 @@ def seed_scale(
     _move_sequences()
     # Plain SQL bypasses the ORM events that version the public data: cached answers must go.
     bump_public_data(db.session.connection())
-    db.session.commit()
     return ScaleResult(
         members=len(plan.members),
         actions=len(plan.actions),

@@ -1,9 +1,9 @@
 """`flask demo seed`: realistic demo data from real EU places, for development.
 
 The data is built in parts. A part is a function `part(demo: Demo) -> None` that adds rows to
-the session; seed_demo runs PARTS in order and commits once at the end. To add a part (the
-pledged actions of issue 3, say), write it in a module of its own and add it to PARTS. A part
-can use:
+the session; seed_demo runs PARTS in order, all in one transaction (portal.core.transaction). To
+add a part (the pledged actions of issue 3, say), write it in a module of its own and add it to
+PARTS. A part can use:
 
 - demo.rng: the random generator, seeded with RNG_SEED, so every run builds the same data;
 - demo.today: the day the data is built for (dates are spread up to it);
@@ -24,6 +24,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from portal.core import transaction
+from portal.core.transaction import atomic
 from portal.demo.accounts import seed_accounts
 from portal.demo.actions import seed_actions_part
 from portal.demo.applications import seed_applications
@@ -47,16 +49,16 @@ def database_is_empty() -> bool:
     )
 
 
+@atomic
 def seed_demo(today: date | None = None, rng_seed: int = RNG_SEED) -> Demo:
     """Build the demo data in one transaction; on failure nothing stays, not even files."""
     demo = Demo(rng=random.Random(rng_seed), today=today or date.today())
-    try:
-        for part in PARTS:
-            part(demo)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        for identifier in demo.document_ids:
-            documents.delete(identifier)
-        raise
+    transaction.on_rollback(lambda: _delete_documents(demo))
+    for part in PARTS:
+        part(demo)
     return demo
+
+
+def _delete_documents(demo: Demo) -> None:
+    for identifier in demo.document_ids:
+        documents.delete(identifier)

@@ -1,7 +1,7 @@
 """Applying to join: create and edit an application, attach the council decision, submit it.
 
-Each public function checks who may act (portal.permissions), changes the state, writes the
-history and the coordinators' mail, and commits, all in one transaction. A council decision is
+Each public function checks who may act (portal.permissions), then changes the state, writes the
+history and the coordinators' mail in one transaction (_write, atomic). A council decision is
 written to disk inside that transaction's lifetime and deleted again if it does not commit, so no
 file is left without its row.
 """
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import permissions
+from portal.core import transaction
 from portal.core.countries import COUNTRIES, COUNTRY_CODES
 from portal.core.errors import UserFacingError
 from portal.core.folding import fold, slugify
@@ -255,18 +256,21 @@ def _save(
         if missing:
             raise ApplicationIncomplete(missing)
 
+    existing_id = member.id if member is not None else None
     for _attempt in range(3):
         try:
             return _write(user, member, data, checked, submit, expected_version)
-        except _SlugTaken:
-            continue  # someone took the slug between our look and our insert: look again
+        except IntegrityError as exc:
+            if transaction.active():
+                raise  # part of a larger unit of work, which rolls back and decides
+            # Rolled back by _write. A duplicate that raced us is said so; otherwise someone
+            # took the slug between our look and our insert: look again.
+            if _open_duplicate_exists(data, existing_id):
+                raise ApplicationError(DUPLICATE_MESSAGE, field="name") from exc
     raise ApplicationError(_l("The application could not be saved. Please try again."))
 
 
-class _SlugTaken(Exception):
-    pass
-
-
+@transaction.atomic
 def _write(
     user,
     member: Member | None,
@@ -275,47 +279,34 @@ def _write(
     submit: bool,
     expected_version: int | None,
 ) -> Member:
-    """One transaction: the row, the document, the transition and the mail, or nothing.
+    """One transaction: the row, the document, the transition and the mail, or nothing (the
+    document's file is deleted again if the transaction rolls back).
 
     No savepoint here: on SQLite (pysqlite) a SAVEPOINT opened before the first write starts a
     transaction of its own, and releasing it would commit part of this change on its own. A
     failed flush rolls the whole transaction back instead, and _save tries again if only the
     slug was taken meanwhile.
     """
-    written: str | None = None
-    try:
-        resubmission = member is not None and member.status == CHANGES_REQUESTED
-        existing_id = member.id if member is not None else None
-        if member is None:
-            member = Member(status=DRAFT, version=1, created_by_id=user.id)
-            member.representatives = [Representation(user_id=user.id)]
-            _apply(member, data)
-            db.session.add(member)
-        else:
-            _apply(member, data)
-        member.updated_at = utcnow()
+    resubmission = member is not None and member.status == CHANGES_REQUESTED
+    if member is None:
+        member = Member(status=DRAFT, version=1, created_by_id=user.id)
+        member.representatives = [Representation(user_id=user.id)]
+        _apply(member, data)
+        db.session.add(member)
+    else:
+        _apply(member, data)
+    member.updated_at = utcnow()
+    db.session.flush()
+    if checked is not None:
+        _attach(member, checked, user)
+    if submit:
         try:
-            db.session.flush()
-        except IntegrityError as exc:
-            db.session.rollback()
-            if _open_duplicate_exists(data, existing_id):
-                raise ApplicationError(DUPLICATE_MESSAGE, field="name") from exc
-            raise _SlugTaken() from exc
-        if checked is not None:
-            written = _attach(member, checked, user)
-        if submit:
             transition(member, SUBMITTED, user, expected_version=expected_version)
-            _tell_coordinators(member, resubmitted=resubmission)
-        db.session.commit()
-    except BaseException as exc:
-        db.session.rollback()
-        if written:
-            documents.delete(written)
-        if isinstance(exc, DuplicateMunicipality):
+        except DuplicateMunicipality as exc:
             raise ApplicationError(exc.message, field="name") from exc
-        if isinstance(exc, TransitionError):
+        except TransitionError as exc:
             raise ApplicationError(exc.message) from exc
-        raise
+        _tell_coordinators(member, resubmitted=resubmission)
     return member
 
 
@@ -423,6 +414,7 @@ def _attach(member: Member, checked: documents.CheckedPdf, user) -> str:
         )
     )
     db.session.flush()
+    transaction.on_rollback(lambda: documents.delete(identifier))
     documents.write(identifier, checked.content)
     db.session.expire(member, ["documents"])
     return identifier

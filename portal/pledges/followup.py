@@ -15,6 +15,7 @@ from portal import permissions
 from portal.core.clock import today_utc
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership.transitions import transition
 from portal.models import Action, Member, User
@@ -127,6 +128,7 @@ def _tell_representatives(member: Member, subject, template: str, **context) -> 
             )
 
 
+@atomic
 def put_on_hold(
     user: User,
     member: Member,
@@ -146,9 +148,9 @@ def put_on_hold(
         "pledges_on_hold.txt",
         reason=member.status_comment,
     )
-    db.session.commit()
 
 
+@atomic
 def lift_hold(user: User, member: Member, reason: str, expected_version: int | None) -> None:
     if not permissions.can_hold_for_lateness(user, member):
         raise NotAllowed(_l("You may not do this."))
@@ -161,4 +163,3 @@ def lift_hold(user: User, member: Member, reason: str, expected_version: int | N
         "pledges_hold_lifted.txt",
         reason=member.status_comment,
     )
-    db.session.commit()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import Member, ReminderSent, Representation
 from portal.pledges.deadlines import Obligation
@@ -101,26 +102,30 @@ def _remind_member(member: Member, reminders: list[Reminder], today: date, repor
     if not new or not recipients:
         return
     try:
-        for reminder in new:
-            db.session.add(ReminderSent(key=reminder.key, member_id=member.id))
-        link = external_url("pledges.plan", member_id=member.id)
-        for user in recipients:
-            queue_mail(
-                user.email,
-                _l("Covenant deadlines for %(name)s", name=member.name),
-                "pledges_reminder.txt",
-                locale=user.locale,
-                user=user,
-                member=member,
-                reminders=new,
-                today=today,
-                link=link,
-            )
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        _record_and_queue(member, new, recipients, today)
+    except IntegrityError:  # another run recorded a key first; ours is rolled back whole
         report.skipped += 1
         return
     report.reminders += len(new)
     report.mails += len(recipients)
     report.members += 1
+
+
+@atomic
+def _record_and_queue(member: Member, new: list[Reminder], recipients: list, today: date) -> None:
+    """One member's reminder keys and mails: one transaction."""
+    for reminder in new:
+        db.session.add(ReminderSent(key=reminder.key, member_id=member.id))
+    link = external_url("pledges.plan", member_id=member.id)
+    for user in recipients:
+        queue_mail(
+            user.email,
+            _l("Covenant deadlines for %(name)s", name=member.name),
+            "pledges_reminder.txt",
+            locale=user.locale,
+            user=user,
+            member=member,
+            reminders=new,
+            today=today,
+            link=link,
+        )

@@ -2,8 +2,9 @@
 report progress, comment, mark as good practice; and the queries the pages read.
 
 Each command checks who may do it (portal.permissions), validates its input against the rules
-below and the lists in portal.pledges.catalog, changes state and queues its mails, then commits
-once. Bad input raises InvalidInput with a message per form field, and nothing changes.
+below and the lists in portal.pledges.catalog, changes state and queues its mails, in one
+transaction (@atomic). Bad input raises InvalidInput with a message per form field, and nothing
+changes.
 
 Progress updates: an update is dated (``reported_on``), not in the future and not before the
 action's latest update (nor, for the first one, before the action was entered), so the history
@@ -27,6 +28,7 @@ from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import (
     Action,
@@ -170,6 +172,7 @@ def _publish(action: Action) -> None:
     _refresh_progress_clock(action)
 
 
+@atomic
 def create_action(user: User, member: Member, data: ActionData, publish: bool = False) -> Action:
     _allow(permissions.can_manage_actions(user, member))
     check_action_data(data)
@@ -178,28 +181,27 @@ def create_action(user: User, member: Member, data: ActionData, publish: bool = 
     db.session.add(action)
     if publish:
         _publish(action)
-    db.session.commit()
     return action
 
 
+@atomic
 def update_action(user: User, action: Action, data: ActionData) -> Action:
     _allow(permissions.can_manage_actions(user, action.member))
     check_action_data(data)
     _apply(action, data)
-    db.session.commit()
     return action
 
 
+@atomic
 def publish_action(user: User, action: Action) -> None:
     _allow(permissions.can_manage_actions(user, action.member))
     _publish(action)
-    db.session.commit()
 
 
+@atomic
 def unpublish_action(user: User, action: Action) -> None:
     _allow(permissions.can_manage_actions(user, action.member))
     action.published = False
-    db.session.commit()
 
 
 def _check_update_date(action: Action, reported_on: date | None, today: date) -> None:
@@ -229,6 +231,7 @@ def _check_update_date(action: Action, reported_on: date | None, today: date) ->
         )
 
 
+@atomic
 def add_progress(
     user: User,
     action: Action,
@@ -269,7 +272,6 @@ def add_progress(
     )
     action.updates.append(update)
     _follow_latest_update(action)
-    db.session.commit()
     return update
 
 
@@ -282,6 +284,7 @@ def _follow_latest_update(action: Action) -> None:
     _refresh_progress_clock(action)
 
 
+@atomic
 def cancel_action(
     user: User, action: Action, reason: str, today: date | None = None
 ) -> ProgressUpdate:
@@ -305,10 +308,10 @@ def cancel_action(
     )
     action.updates.append(update)
     _follow_latest_update(action)
-    db.session.commit()
     return update
 
 
+@atomic
 def add_comment(user: User, action: Action, body: str) -> ActionComment:
     """A coordinator's comment, for the member's representatives (never public)."""
     _allow(permissions.can_comment_action(user, action))
@@ -333,7 +336,6 @@ def add_comment(user: User, action: Action, body: str) -> ActionComment:
                 comment=comment,
                 link=link,
             )
-    db.session.commit()
     return comment
 
 
@@ -343,6 +345,7 @@ def _clear_good_practice(action: Action) -> None:
     action.good_practice_by_id = None
 
 
+@atomic
 def set_good_practice(user: User, action: Action, good: bool) -> None:
     """Mark a completed, published action as a good practice, or take the mark away."""
     _allow(permissions.can_mark_good_practice(user, action))
@@ -355,7 +358,6 @@ def set_good_practice(user: User, action: Action, good: bool) -> None:
             action.good_practice_by_id = user.id
     else:
         _clear_good_practice(action)
-    db.session.commit()
 
 
 # ---- Queries -------------------------------------------------------------------------------

@@ -185,7 +185,6 @@ def edit_action(action_id: int):
         try:
             service.update_action(current_user, action, form.to_data())
         except service.InvalidInput as exc:
-            db.session.rollback()
             _errors_to_form(form, exc)
         else:
             flash(_("The action is saved."), "success")
@@ -216,10 +215,8 @@ def add_progress(action_id: int):
                 form.status.data,
             )
         except service.InvalidInput as exc:
-            db.session.rollback()
             _errors_to_form(form, exc)
         except service.PledgeError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("pledges.action", action_id=action.id))
         else:
@@ -238,10 +235,8 @@ def cancel_action(action_id: int):
         try:
             service.cancel_action(current_user, action, form.reason.data)
         except service.InvalidInput as exc:
-            db.session.rollback()
             _errors_to_form(form, exc)
         except service.PledgeError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("pledges.action", action_id=action.id))
         else:
@@ -286,7 +281,6 @@ def add_comment(action_id: int):
         try:
             service.add_comment(current_user, action, form.body.data)
         except service.InvalidInput as exc:
-            db.session.rollback()
             _errors_to_form(form, exc)
         else:
             flash(_("Your comment is saved; the representatives are told by e-mail."), "success")
@@ -304,7 +298,6 @@ def good_practice_mark(action_id: int):
         try:
             service.set_good_practice(current_user, action, good)
         except service.PledgeError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash(
@@ -349,7 +342,6 @@ def put_on_hold(member_id: int):
             current_user, member, form.reason.data, parse_version(form.version.data)
         )
     except (TransitionError, service.PledgeError) as exc:
-        db.session.rollback()
         flash(exc.message, "error")
     else:
         flash(_("%(name)s is on hold.", name=member.name), "success")
@@ -367,7 +359,6 @@ def lift_hold(member_id: int):
                 current_user, member, form.reason.data or "", parse_version(form.version.data)
             )
         except (TransitionError, service.PledgeError) as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash(_("The hold on %(name)s is lifted.", name=member.name), "success")

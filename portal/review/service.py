@@ -2,7 +2,8 @@
 
 Each action checks who may take it, moves the membership through the one transition function
 (with the version the coordinator saw, so a decision that no longer applies is refused), queues a
-mail to every representative, and commits once. On a refusal nothing is changed and nothing sent.
+mail to every representative, all in one transaction (@atomic). On a refusal nothing is changed
+and nothing sent.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sqlalchemy import Select, select
 from portal import permissions
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
-from portal.extensions import db
+from portal.core.transaction import atomic
 from portal.membership.transitions import (
     ALLOWED,
     DuplicateMunicipality,
@@ -93,6 +94,7 @@ def _countries(coordinator: User, country: str | None) -> list[str]:
     return sorted(mine)
 
 
+@atomic
 def decide(member: Member, decision: str, coordinator: User, comment: str, version: int) -> Outcome:
     """Approve, reject or request changes to a submitted application."""
     if not permissions.can_decide(coordinator, member):
@@ -104,14 +106,17 @@ def decide(member: Member, decision: str, coordinator: User, comment: str, versi
     return _move(member, chosen.status, coordinator, comment, version, (SUBMITTED,))
 
 
+@atomic
 def approve_application(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
     return decide(member, Decision.APPROVE, coordinator, comment, version)
 
 
+@atomic
 def reject_application(member: Member, coordinator: User, reason: str, version: int) -> Outcome:
     return decide(member, Decision.REJECT, coordinator, reason, version)
 
 
+@atomic
 def request_changes(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
     return decide(member, Decision.REQUEST_CHANGES, coordinator, comment, version)
 
@@ -136,6 +141,7 @@ def available_member_actions(member: Member) -> list[MemberAction]:
     return [action for action in MemberAction if action.status in allowed]
 
 
+@atomic
 def change_member_status(
     member: Member, action: str, coordinator: User, reason: str, version: int
 ) -> Outcome:
@@ -165,25 +171,20 @@ def _move(
     version: int,
     from_statuses: tuple[str, ...],
 ) -> Outcome:
-    """One transaction: the transition with its history, the mails; refused -> nothing at all."""
-    try:
-        # The member in the wrong state for this action (a member "approved" again, a form sent
-        # to the wrong address); a change made meanwhile by someone else is refused by
-        # transition() on the database's version, however close the race.
-        if member.status not in from_statuses or to_status not in ALLOWED[member.status]:
-            raise TransitionNotAllowed(
-                _l(
-                    "This is not possible while it is “%(status)s”. Nothing was done.",
-                    status=_status_text(member.status),
-                )
+    """The transition with its history, and the mails, in the caller's transaction."""
+    # The member in the wrong state for this action (a member "approved" again, a form sent to
+    # the wrong address); a change made meanwhile by someone else is refused by transition() on
+    # the database's version, however close the race.
+    if member.status not in from_statuses or to_status not in ALLOWED[member.status]:
+        raise TransitionNotAllowed(
+            _l(
+                "This is not possible while it is “%(status)s”. Nothing was done.",
+                status=_status_text(member.status),
             )
-        from_status = member.status
-        change = transition(member, to_status, coordinator, comment, expected_version=version)
-        notified = _notify_representatives(member, from_status, change.comment)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        )
+    from_status = member.status
+    change = transition(member, to_status, coordinator, comment, expected_version=version)
+    notified = _notify_representatives(member, from_status, change.comment)
     return Outcome(change=change, notified=notified)
 
 

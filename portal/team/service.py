@@ -20,6 +20,7 @@ from portal.auth.service import normalise_email
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import Invitation, Member, Representation, User, utcnow
 from portal.models.members import MEMBER_STATUSES
@@ -80,6 +81,7 @@ def invitations_for(user: User) -> list[Invitation]:
     )
 
 
+@atomic
 def invite(user: User, member: Member, email: str) -> Invitation:
     """Invite a colleague; the mail with the link goes out with the commit."""
     if not permissions.can_manage_representatives(user, member):
@@ -115,10 +117,10 @@ def invite(user: User, member: Member, email: str) -> Invitation:
         invitation=invitation,
         link=external_url("team.join", token=token),
     )
-    db.session.commit()
     return invitation
 
 
+@atomic
 def revoke(user: User, invitation: Invitation) -> None:
     if not permissions.can_manage_representatives(user, invitation.member):
         raise NotAllowed(_l("You may not do this."))
@@ -126,7 +128,6 @@ def revoke(user: User, invitation: Invitation) -> None:
         raise TeamError(_l("This invitation has been accepted already."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
-    db.session.commit()
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -175,6 +176,7 @@ def account_problem(user: User, invitation: Invitation) -> object | None:
     return None
 
 
+@atomic
 def accept(user: User, invitation: Invitation | None) -> Member:
     """Join the member's team; the invitation is used up in the same transaction."""
     problem = invitation_problem(invitation)
@@ -190,7 +192,6 @@ def accept(user: User, invitation: Invitation | None) -> Member:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
         raise TeamError(_l("This invitation has been used already."))
     member = invitation.member
     colleagues = representatives(member)
@@ -208,8 +209,8 @@ def accept(user: User, invitation: Invitation | None) -> Member:
                 member=member,
                 link=link,
             )
-    db.session.commit()
-    db.session.refresh(invitation)
+    # The claim went past the ORM: the invitation is read again after the commit.
+    db.session.expire(invitation)
     return member
 
 
@@ -221,6 +222,7 @@ def _count_representatives(member_id: int) -> int:
     )
 
 
+@atomic
 def leave(user: User, member: Member) -> None:
     """Stop representing the member, unless the user is its last representative."""
     if not permissions.can_leave(user, member):
@@ -229,7 +231,6 @@ def leave(user: User, member: Member) -> None:
     # once cannot both pass the count.
     db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
     if _count_representatives(member.id) <= 1:
-        db.session.rollback()
         raise TeamError(
             _l(
                 "You are the last representative of %(member)s, so you cannot leave. Invite a "
@@ -239,4 +240,3 @@ def leave(user: User, member: Member) -> None:
         )
     representation = db.session.get(Representation, (member.id, user.id))
     db.session.delete(representation)
-    db.session.commit()

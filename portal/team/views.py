@@ -52,7 +52,6 @@ def invite(member_id: int):
         try:
             invitation = service.invite(current_user, member, form.email.data)
         except service.TeamError as exc:
-            db.session.rollback()
             form.email.errors = [*form.email.errors, exc.message]
         else:
             flash(
@@ -74,7 +73,6 @@ def revoke(member_id: int, invitation_id: int):
         try:
             service.revoke(current_user, invitation)
         except service.TeamError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
@@ -89,7 +87,6 @@ def leave(member_id: int):
         try:
             service.leave(current_user, member)
         except service.TeamError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("team.team", member_id=member.id))
         flash(_("You no longer represent %(name)s.", name=member.name), "success")
@@ -138,7 +135,6 @@ def _accept(invitation: Invitation):
     try:
         member = service.accept(current_user, invitation)
     except service.TeamError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("pages.dashboard"))
     flash(_("Welcome: you now represent %(name)s.", name=member.name), "success")

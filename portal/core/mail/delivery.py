@@ -12,6 +12,8 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlalchemy import or_, select, update
 
+from portal.core import transaction
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import OutboxMail, utcnow
 
@@ -50,6 +52,7 @@ def send_via_smtp(msg: EmailMessage, mail: OutboxMail) -> None:
 TRANSPORTS = {"file": send_via_file, "smtp": send_via_smtp}
 
 
+@atomic
 def _claim(mail_id: int) -> bool:
     """Mark a mail as being delivered; False if another worker has it or it went already."""
     now = utcnow()
@@ -62,7 +65,6 @@ def _claim(mail_id: int) -> bool:
         )
         .values(claimed_at=now)
     )
-    db.session.commit()
     return result.rowcount == 1
 
 
@@ -82,6 +84,10 @@ def _waiting_ids(after_id: int, limit: int) -> list[int]:
 
 
 def _deliver(ids: list[int]) -> tuple[int, int]:
+    if transaction.active():
+        # A claim must be committed before its mail goes out, and a mail is sent only once the
+        # change that queued it has committed: never from inside a unit of work.
+        raise RuntimeError("mail is delivered outside any transaction of a change")
     send = TRANSPORTS[current_app.config["MAIL_TRANSPORT"]]
     sent = failed = 0
     for mail_id in ids:
@@ -94,18 +100,24 @@ def _deliver(ids: list[int]) -> tuple[int, int]:
             logger.warning(
                 "mail %s to %s not delivered, to be retried: %s", mail.id, mail.recipient, exc
             )
-            mail.attempts += 1
-            mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            mail.claimed_at = None
+            _record_attempt(mail, exc)
             failed += 1
         else:
-            mail.attempts += 1
-            mail.sent_at = utcnow()
-            mail.last_error = ""
-            sent += 1
             logger.info("mail %s delivered to %s", mail.id, mail.recipient)
-        db.session.commit()
+            _record_attempt(mail, None)
+            sent += 1
     return sent, failed
+
+
+@atomic
+def _record_attempt(mail: OutboxMail, error: Exception | None) -> None:
+    mail.attempts += 1
+    if error is None:
+        mail.sent_at = utcnow()
+        mail.last_error = ""
+    else:
+        mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+        mail.claimed_at = None
 
 
 def deliver_pending(limit: int = 100) -> tuple[int, int]:
@@ -138,8 +150,8 @@ def register(app: Flask) -> None:
         if not app.config["MAIL_DELIVER_AFTER_REQUEST"]:
             return
         try:
-            db.session.rollback()  # leave no half-finished transaction of the view behind
+            transaction.release()  # the request's reads; delivery starts on fresh data
             deliver_pending()
         except Exception:
             logger.exception("delivering mail after the request failed; it stays in the outbox")
-            db.session.rollback()
+            transaction.release()
