@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.core import transaction
 from portal.core.transaction import atomic
@@ -26,16 +26,17 @@ def count(model) -> int:
 
 
 @pytest.fixture
-def commits():
-    """The number of commits the session made while the test ran."""
+def commits(monkeypatch):
+    """The commits asked of the session while the test runs (savepoints are not commits)."""
     made = []
+    real_commit = _db.session.commit
 
-    def count_commit(session):
-        made.append(session)
+    def counting_commit():
+        made.append(True)
+        real_commit()
 
-    event.listen(_db.session.registry(), "after_commit", count_commit)
-    yield made
-    event.remove(_db.session.registry(), "after_commit", count_commit)
+    monkeypatch.setattr(_db.session, "commit", counting_commit)
+    return made
 
 
 def _failing_after(real, fail_on: int = 1):
