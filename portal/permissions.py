@@ -3,9 +3,9 @@
 Rules read the user and the object; they never look at the request.
 """
 
-from flask import abort
 from sqlalchemy import select
 
+from portal.core.errors import NotAllowed
 from portal.extensions import db
 from portal.models import Action, Member, Representation, User
 from portal.models.members import CHANGES_REQUESTED, DRAFT, MEMBER_STATUSES, PUBLIC_STATUSES
@@ -124,9 +124,10 @@ def can_manage_coordinators(user) -> bool:
 
 
 def require(allowed: bool, hide: bool = False) -> None:
-    """Stop the request unless allowed: 404 when even the thing's existence is private."""
+    """Raise NotAllowed unless allowed (`hide`: answered 404, even the thing's existence is
+    private). Views and services alike call it."""
     if not allowed:
-        abort(404 if hide else 403)
+        raise NotAllowed(hide=hide)
 
 
 def user_or_none(user) -> User | None:

@@ -6,10 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.core.errors import NotAllowed
 from portal.extensions import db as _db
 from portal.models import Action
 from portal.pledges import service
-from portal.pledges.service import GOOD_PRACTICES_PER_PAGE, NotAllowed, PledgeError
+from portal.pledges.service import GOOD_PRACTICES_PER_PAGE, PledgeError
 from tests.factories import make_action, make_coordinator, make_member, make_user
 
 

@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.core.clock import today_utc
+from portal.core.errors import NotAllowed
 from portal.extensions import db as _db
 from portal.models import Member, StatusChange, utcnow
 from portal.pledges import followup
 from portal.pledges.deadlines import add_months
-from portal.pledges.service import NotAllowed, PledgeError
+from portal.pledges.service import PledgeError
 from tests.factories import make_action, make_coordinator, make_member, make_update, make_user
 
 APPROVED_AT = datetime(2024, 3, 15, 22, 30, tzinfo=UTC)

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.core.clock import today_utc
+from portal.core.errors import NotAllowed
 from portal.models import Action, ProgressUpdate, utcnow
 from portal.pledges import service
-from portal.pledges.service import ActionData, InvalidInput, NotAllowed, PledgeError
+from portal.pledges.service import ActionData, InvalidInput, PledgeError
 from tests.factories import make_action, make_coordinator, make_member, make_update, make_user
 
 

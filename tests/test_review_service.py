@@ -6,6 +6,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
+from portal.core.errors import NotAllowed
 from portal.extensions import db
 from portal.membership.transitions import StaleDecision, TransitionError
 from portal.models import Member, OutboxMail, StatusChange, User
@@ -58,9 +59,9 @@ def test_each_decision_moves_records_and_mails_active_representatives(decide, st
 )
 def test_only_the_countrys_coordinators_may_decide(who):
     member = make_member(status=SUBMITTED, representatives=[make_user()])
-    with pytest.raises(service.NotPermitted):
+    with pytest.raises(NotAllowed):
         service.decide(member, "approve", who(), "", member.version)
-    with pytest.raises(service.NotPermitted):
+    with pytest.raises(NotAllowed):
         service.change_member_status(member, "suspend", who(), "x", member.version)
     assert _fresh(member.id).status == SUBMITTED
     assert _count(StatusChange) == 0 and _count(OutboxMail) == 0
@@ -69,7 +70,7 @@ def test_only_the_countrys_coordinators_may_decide(who):
 def test_a_representative_of_the_application_may_not_decide_it():
     rep = make_user()
     member = make_member(status=SUBMITTED, representatives=[rep])
-    with pytest.raises(service.NotPermitted):
+    with pytest.raises(NotAllowed):
         service.approve_application(member, rep, "", member.version)
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from portal.core.errors import NotAllowed
 from portal.extensions import db as _db
 from portal.models import Invitation, Representation, utcnow
 from portal.team import service
@@ -273,7 +274,7 @@ def test_service_refuses_a_used_invitation_even_when_raced(db, rep, member):
 
 def test_service_invite_needs_a_representative(db, rep, member):
     for user in (make_user(), make_coordinator("DE")):
-        with pytest.raises(service.NotAllowed):
+        with pytest.raises(NotAllowed):
             service.invite(user, member, "a@b.eu")
 
 

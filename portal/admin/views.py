@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from portal import permissions
 from portal.admin import service
 from portal.admin.forms import CountriesForm, InviteCoordinatorForm
+from portal.core.forms import show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,7 +43,7 @@ def invite():
                 current_user, form.email.data, form.name.data or "", form.countries.data
             )
         except service.AdminError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            show_error(form, exc)
         else:
             message = _("%(email)s is invited; we have mailed them a link.", email=user.email)
             flash(message, "success")
@@ -61,7 +62,7 @@ def coordinator(user_id: int):
         try:
             service.set_coordinator_countries(current_user, user, form.countries.data)
         except service.AdminError as exc:
-            form.countries.errors.append(exc.message)
+            show_error(form, exc)
         else:
             flash(_("The countries of %(name)s are saved.", name=user.name), "success")
             return redirect(url_for("admin.coordinators"))

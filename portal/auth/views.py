@@ -16,6 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import service
 from portal.auth.forms import AccountForm, EmailForm, LoginForm, RegisterForm, SetPasswordForm
+from portal.core.forms import show_error
 from portal.core.links import is_local_url
 from portal.core.templating import LANGUAGE_NAMES
 from portal.extensions import limiter
@@ -35,7 +36,7 @@ def register():
                 form.email.data, form.name.data, form.password.data, str(get_locale())
             )
         except service.AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            show_error(form, exc)
         else:
             return render_template("auth/check_mail.html", email=form.email.data)
     return render_template("auth/register.html", form=form)
@@ -76,7 +77,7 @@ def login():
         try:
             user = service.authenticate(form.email.data, form.password.data)
         except service.AccountError as exc:
-            form.email.errors.append(exc.message)
+            show_error(form, exc)
             return render_template("auth/login.html", form=form), 403
         if user is None:
             form.password.errors.append(_("The e-mail address or the password is wrong."))
@@ -117,7 +118,7 @@ def set_password(token: str):
         try:
             service.set_password(user, form.password.data)
         except service.AccountError as exc:
-            form.password.errors.append(exc.message)
+            show_error(form, exc)
         else:
             flash(_("Your password is set. You can sign in now."), "success")
             return redirect(url_for("auth.login"))
@@ -137,7 +138,7 @@ def account():
         try:
             service.update_account(current_user, form.name.data, form.locale.data)
         except service.AccountError as exc:
-            getattr(form, exc.field or "name").errors.append(exc.message)
+            show_error(form, exc)
         else:
             # The language chosen in the footer for this visit gives way to the saved preference.
             session.pop("lang", None)

@@ -2,6 +2,7 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +19,25 @@ class UserFacingError(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+class NotAllowed(UserFacingError):
+    """The actor may not do this: answered 403, or 404 with `hide`, when even the thing's
+    existence is private (the answer is then the one for a thing that does not exist).
+
+    The one exception for "not allowed", raised by permissions.require() and by services; one
+    error handler (register, below) answers it. Errors meaning a wrong state or bad input are
+    other UserFacingErrors.
+    """
+
+    def __init__(self, message=None, field: str | None = None, hide: bool = False):
+        super().__init__(_l("You may not do this.") if message is None else message, field)
+        self.hide = hide
+
+    @property
+    def code(self) -> int:
+        """The HTTP status it is answered with."""
+        return 404 if self.hide else 403
 
 
 def wants_json() -> bool:
@@ -39,6 +59,13 @@ def json_error(status: int, message: str, **extra):
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(NotAllowed)
+    def not_allowed(exc: NotAllowed):
+        message = _("There is no such page.") if exc.hide else str(exc.message)
+        if wants_json():
+            return json_error(exc.code, message)
+        return render_template("errors/error.html", code=exc.code, message=message), exc.code
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         message = _("The form had expired or was sent from elsewhere. Please try again.")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import permissions
 from portal.core import transaction
 from portal.core.countries import COUNTRIES, COUNTRY_CODES
-from portal.core.errors import UserFacingError
+from portal.core.errors import NotAllowed, UserFacingError
 from portal.core.folding import fold, slugify
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
@@ -40,10 +40,6 @@ from portal.models.members import (
 )
 from portal.models.users import ROLE_COORDINATOR
 from portal.places.service import find_place
-
-
-class NotAllowed(Exception):
-    """The user may not do this to this application (the view answers 404 or 403)."""
 
 
 class ApplicationError(UserFacingError):
@@ -138,10 +134,10 @@ def missing_for_submission(data: ApplicationData, has_document: bool) -> dict[st
 
 
 def application_for(user, member_id: int) -> Member:
-    """The application, if this user may see it; NotAllowed (also if there is none)."""
+    """The application, if this user may see it; NotAllowed, hidden (also if there is none)."""
     member = db.session.get(Member, member_id)
     if member is None or not permissions.can_view_application(user, member):
-        raise NotAllowed()
+        raise NotAllowed(hide=True)
     return member
 
 
@@ -149,10 +145,10 @@ def council_decision_for(user, member_id: int) -> tuple[Member, CouncilDecision]
     """The application and its newest council decision, if this user may read it."""
     member = db.session.get(Member, member_id)
     if member is None or not permissions.can_read_council_decision(user, member):
-        raise NotAllowed()
+        raise NotAllowed(hide=True)
     document = member.council_decision
     if document is None:
-        raise NotAllowed()
+        raise NotAllowed(hide=True)
     return member, document
 
 
@@ -199,8 +195,7 @@ def create_application(
     user, data: ApplicationData, upload: BinaryIO | None = None, submit: bool = False
 ) -> Member:
     """A new application by this representative, saved as a draft or submitted at once."""
-    if not permissions.can_apply(user):
-        raise NotAllowed()
+    permissions.require(permissions.can_apply(user))
     return _save(user, None, data, upload, submit, None)
 
 
@@ -213,15 +208,13 @@ def update_application(
     expected_version: int | None = None,
 ) -> Member:
     """Save changes to a draft (or an application sent back for changes), and maybe submit."""
-    if not permissions.can_edit_application(user, member):
-        raise NotAllowed()
+    permissions.require(permissions.can_edit_application(user, member), hide=True)
     return _save(user, member, data, upload, submit, expected_version)
 
 
 def submit_application(user, member: Member, expected_version: int | None = None) -> Member:
     """Submit the application as saved."""
-    if not permissions.can_edit_application(user, member):
-        raise NotAllowed()
+    permissions.require(permissions.can_edit_application(user, member), hide=True)
     return _save(user, member, ApplicationData.from_member(member), None, True, expected_version)
 
 

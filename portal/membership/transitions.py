@@ -49,7 +49,8 @@ class TransitionError(UserFacingError):
 
 
 class TransitionNotAllowed(TransitionError):
-    pass
+    """The move is not possible from the member's state (who asks is another matter: a refusal
+    of the person is portal.core.errors.NotAllowed)."""
 
 
 class CommentRequired(TransitionError):

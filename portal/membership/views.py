@@ -25,6 +25,7 @@ from portal import permissions
 from portal.core.cache import public_cache
 from portal.core.clock import today_utc
 from portal.core.commitments import COMMITMENTS
+from portal.core.forms import show_error
 from portal.core.pages import cached_for_visitors
 from portal.membership import documents, service
 from portal.membership.forms import ApplicationForm, SubmitForm
@@ -54,10 +55,8 @@ def apply():
                 member = service.create_application(
                     current_user, _data(form), _upload(form), submit=final
                 )
-            except service.NotAllowed:
-                abort(403)
             except service.ApplicationError as exc:
-                _show_error(form, exc)
+                show_error(form, exc)
             else:
                 _flash_saved(member, final)
                 return redirect(url_for(".application", member_id=member.id))
@@ -105,10 +104,8 @@ def edit(member_id: int):
                 submit=final,
                 expected_version=form.version_value(),
             )
-        except service.NotAllowed:
-            abort(404)
         except service.ApplicationError as exc:
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             _flash_saved(member, final)
             return redirect(url_for(".application", member_id=member.id))
@@ -124,12 +121,10 @@ def submit(member_id: int):
         abort(400)
     try:
         service.submit_application(current_user, member, expected_version=form.version_value())
-    except service.NotAllowed:
-        abort(404)
     except service.ApplicationIncomplete as exc:
         # Show the form with what is missing next to each field.
         form = _form_from(member)
-        _show_error(form, exc)
+        show_error(form, exc)
         return _form_page(form, member), 422
     except service.ApplicationError as exc:
         flash(str(exc.message), "error")
@@ -141,10 +136,7 @@ def submit(member_id: int):
 @bp.route("/applications/<int:member_id>/council-decision")
 @login_required
 def council_decision(member_id: int):
-    try:
-        member, document = service.council_decision_for(current_user, member_id)
-    except service.NotAllowed:
-        abort(404)
+    member, document = service.council_decision_for(current_user, member_id)
     path = documents.path_for(document.id)
     if not path.is_file():
         logger.error("council decision %s of member %s is missing", document.id, member.id)
@@ -195,16 +187,13 @@ def member_page(slug: str):
 
 def _visible(member_id: int) -> Member:
     """The application, or 404 for anyone who may not see it (its existence is private too)."""
-    try:
-        return service.application_for(current_user, member_id)
-    except service.NotAllowed:
-        abort(404)
+    return service.application_for(current_user, member_id)
 
 
 def _editable(member_id: int) -> Member:
     member = _visible(member_id)
-    if not permissions.represents(current_user, member):
-        abort(403)  # a coordinator reads the application but does not write it
+    # A coordinator reads the application but does not write it.
+    permissions.require(permissions.represents(current_user, member))
     if not permissions.can_edit_application(current_user, member):
         if member.status == SUBMITTED:
             flash(_("The application is being reviewed and cannot be changed now."), "error")
@@ -240,16 +229,6 @@ def _form_from(member: Member) -> ApplicationForm:
     values = asdict(service.ApplicationData.from_member(member))
     values["version"] = member.version
     return ApplicationForm(formdata=None, obj=SimpleNamespace(**values))
-
-
-def _show_error(form: ApplicationForm, exc: service.ApplicationError) -> None:
-    errors = getattr(exc, "errors", None) or {exc.field: exc.message}
-    for name, message in errors.items():
-        field = form._fields.get(name) if name else None
-        if field is None:
-            form.form_errors.append(str(message))
-        else:
-            field.errors = [*field.errors, str(message)]
 
 
 def _form_page(form: ApplicationForm, member: Member | None):

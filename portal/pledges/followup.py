@@ -21,7 +21,7 @@ from portal.membership.transitions import transition
 from portal.models import Action, Member, User
 from portal.models.members import APPROVED, ON_HOLD
 from portal.pledges.deadlines import ActionFacts, Commitments, Rules, commitments
-from portal.pledges.service import NotAllowed, PledgeError
+from portal.pledges.service import PledgeError
 
 _FACT_COLUMNS = (
     Action.id,
@@ -89,8 +89,7 @@ class FollowUp:
 def overview(user: User, today: date | None = None) -> tuple[list[FollowUp], list[FollowUp]]:
     """For a coordinator: the late members of their countries, latest first, and the members
     on hold that have caught up (whose hold may be lifted)."""
-    if not permissions.can_follow_up(user):
-        raise NotAllowed(_l("You may not do this."))
+    permissions.require(permissions.can_follow_up(user))
     members = list(
         db.session.scalars(
             select(Member)
@@ -137,8 +136,7 @@ def put_on_hold(
     today: date | None = None,
 ) -> None:
     """Put a member that is late with its commitments on hold (the reason is public)."""
-    if not permissions.can_hold_for_lateness(user, member):
-        raise NotAllowed(_l("You may not do this."))
+    permissions.require(permissions.can_hold_for_lateness(user, member))
     if commitments_for(member, today).on_track:
         raise PledgeError(_l("This member is not late with its commitments."))
     transition(member, ON_HOLD, user, reason, expected_version)
@@ -152,8 +150,7 @@ def put_on_hold(
 
 @atomic
 def lift_hold(user: User, member: Member, reason: str, expected_version: int | None) -> None:
-    if not permissions.can_hold_for_lateness(user, member):
-        raise NotAllowed(_l("You may not do this."))
+    permissions.require(permissions.can_hold_for_lateness(user, member))
     if member.status != ON_HOLD:
         raise PledgeError(_l("This member is not on hold."))
     transition(member, APPROVED, user, reason, expected_version)

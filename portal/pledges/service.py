@@ -58,10 +58,6 @@ class PledgeError(UserFacingError):
     """A command that cannot be carried out; `message` is fit to show the user."""
 
 
-class NotAllowed(PledgeError):
-    pass
-
-
 class InvalidInput(PledgeError):
     """Bad input: `errors` maps form field names to messages."""
 
@@ -83,11 +79,6 @@ class ActionData:
     budget_eur: Decimal | None = None
     funding_sources: list[str] = field(default_factory=list)
     partners: str = ""
-
-
-def _allow(allowed: bool) -> None:
-    if not allowed:
-        raise NotAllowed(_l("You may not do this."))
 
 
 def check_action_data(data: ActionData) -> None:
@@ -174,7 +165,7 @@ def _publish(action: Action) -> None:
 
 @atomic
 def create_action(user: User, member: Member, data: ActionData, publish: bool = False) -> Action:
-    _allow(permissions.can_manage_actions(user, member))
+    permissions.require(permissions.can_manage_actions(user, member))
     check_action_data(data)
     action = Action(member=member, created_by_id=user.id, status=PLANNED, percent_complete=0)
     _apply(action, data)
@@ -186,7 +177,7 @@ def create_action(user: User, member: Member, data: ActionData, publish: bool = 
 
 @atomic
 def update_action(user: User, action: Action, data: ActionData) -> Action:
-    _allow(permissions.can_manage_actions(user, action.member))
+    permissions.require(permissions.can_manage_actions(user, action.member))
     check_action_data(data)
     _apply(action, data)
     return action
@@ -194,13 +185,13 @@ def update_action(user: User, action: Action, data: ActionData) -> Action:
 
 @atomic
 def publish_action(user: User, action: Action) -> None:
-    _allow(permissions.can_manage_actions(user, action.member))
+    permissions.require(permissions.can_manage_actions(user, action.member))
     _publish(action)
 
 
 @atomic
 def unpublish_action(user: User, action: Action) -> None:
-    _allow(permissions.can_manage_actions(user, action.member))
+    permissions.require(permissions.can_manage_actions(user, action.member))
     action.published = False
 
 
@@ -242,7 +233,7 @@ def add_progress(
     today: date | None = None,
 ) -> ProgressUpdate:
     """Record a progress update; the action's status and percentage follow it."""
-    _allow(permissions.can_manage_actions(user, action.member))
+    permissions.require(permissions.can_manage_actions(user, action.member))
     today = today or today_utc()
     if action.status == CANCELLED:
         raise PledgeError(_l("This action is cancelled; it takes no more updates."))
@@ -289,7 +280,7 @@ def cancel_action(
     user: User, action: Action, reason: str, today: date | None = None
 ) -> ProgressUpdate:
     """Cancel an action; the reason is kept in its progress history."""
-    _allow(permissions.can_manage_actions(user, action.member))
+    permissions.require(permissions.can_manage_actions(user, action.member))
     today = today or today_utc()
     if action.status == CANCELLED:
         raise PledgeError(_l("This action is cancelled already."))
@@ -314,7 +305,7 @@ def cancel_action(
 @atomic
 def add_comment(user: User, action: Action, body: str) -> ActionComment:
     """A coordinator's comment, for the member's representatives (never public)."""
-    _allow(permissions.can_comment_action(user, action))
+    permissions.require(permissions.can_comment_action(user, action))
     body = (body or "").strip()
     if not body:
         raise InvalidInput({"body": _l("Write a comment.")})
@@ -348,7 +339,7 @@ def _clear_good_practice(action: Action) -> None:
 @atomic
 def set_good_practice(user: User, action: Action, good: bool) -> None:
     """Mark a completed, published action as a good practice, or take the mark away."""
-    _allow(permissions.can_mark_good_practice(user, action))
+    permissions.require(permissions.can_mark_good_practice(user, action))
     if good:
         if action.status != COMPLETED or not action.published:
             raise PledgeError(_l("Only a completed, published action can be a good practice."))

@@ -12,6 +12,7 @@ from portal import permissions
 from portal.core.cache import public_cache
 from portal.core.clock import today_utc
 from portal.core.countries import country_choices
+from portal.core.forms import show_error
 from portal.core.pages import cached_for_visitors
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
@@ -84,15 +85,6 @@ def _may_manage(member: Member) -> None:
     permissions.require(permissions.can_manage_actions(current_user, member))
 
 
-def _errors_to_form(form, exc: service.InvalidInput) -> None:
-    for name, message in exc.errors.items():
-        target = getattr(form, name, None)
-        if target is not None:
-            target.errors = [*target.errors, message]
-        else:
-            form.form_errors.append(message)
-
-
 def _all_problems(form: ActionForm) -> None:
     """The form failed its own checks: add the service's messages on the other fields too, so
     that every problem shows at once (a date order as well as a missing category)."""
@@ -156,7 +148,7 @@ def new_action(member_id: int):
                 current_user, member, form.to_data(), publish=form.publish.data
             )
         except service.InvalidInput as exc:
-            _errors_to_form(form, exc)
+            show_error(form, exc)
         else:
             flash(_("The action is saved."), "success")
             return redirect(url_for("pledges.action", action_id=action.id))
@@ -185,7 +177,7 @@ def edit_action(action_id: int):
         try:
             service.update_action(current_user, action, form.to_data())
         except service.InvalidInput as exc:
-            _errors_to_form(form, exc)
+            show_error(form, exc)
         else:
             flash(_("The action is saved."), "success")
             return redirect(url_for("pledges.action", action_id=action.id))
@@ -215,7 +207,7 @@ def add_progress(action_id: int):
                 form.status.data,
             )
         except service.InvalidInput as exc:
-            _errors_to_form(form, exc)
+            show_error(form, exc)
         except service.PledgeError as exc:
             flash(exc.message, "error")
             return redirect(url_for("pledges.action", action_id=action.id))
@@ -235,7 +227,7 @@ def cancel_action(action_id: int):
         try:
             service.cancel_action(current_user, action, form.reason.data)
         except service.InvalidInput as exc:
-            _errors_to_form(form, exc)
+            show_error(form, exc)
         except service.PledgeError as exc:
             flash(exc.message, "error")
             return redirect(url_for("pledges.action", action_id=action.id))
@@ -281,7 +273,7 @@ def add_comment(action_id: int):
         try:
             service.add_comment(current_user, action, form.body.data)
         except service.InvalidInput as exc:
-            _errors_to_form(form, exc)
+            show_error(form, exc)
         else:
             flash(_("Your comment is saved; the representatives are told by e-mail."), "success")
             return redirect(url_for("pledges.action", action_id=action.id) + "#comments")

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from portal import permissions
+from portal.core.errors import NotAllowed
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
@@ -19,7 +20,6 @@ from portal.membership.transitions import (
     ALLOWED,
     DuplicateMunicipality,
     StaleDecision,
-    TransitionError,
     TransitionNotAllowed,
     transition,
 )
@@ -54,10 +54,6 @@ SUBJECTS = {
 
 def reinstated_subject(name: str):
     return _l("The membership of %(name)s is active again", name=name)
-
-
-class NotPermitted(TransitionError):
-    """The user may not take this action on this member."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,7 @@ def _countries(coordinator: User, country: str | None) -> list[str]:
 def decide(member: Member, decision: str, coordinator: User, comment: str, version: int) -> Outcome:
     """Approve, reject or request changes to a submitted application."""
     if not permissions.can_decide(coordinator, member):
-        raise NotPermitted(_l("You may not decide on this application."))
+        raise NotAllowed(_l("You may not decide on this application."))
     ensure_current(member, version)
     chosen = Decision.get(decision)
     if chosen is None:
@@ -147,7 +143,7 @@ def change_member_status(
 ) -> Outcome:
     """Put a member on hold, suspend it, withdraw it, or reinstate it (back to approved)."""
     if not permissions.can_change_member_status(coordinator, member):
-        raise NotPermitted(_l("You may not change the status of this member."))
+        raise NotAllowed(_l("You may not change the status of this member."))
     ensure_current(member, version)
     chosen = MemberAction.get(action)
     if chosen is None:

@@ -30,10 +30,6 @@ class TeamError(UserFacingError):
     """A team change that cannot happen; `message` is fit to show the user."""
 
 
-class NotAllowed(TeamError):
-    pass
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -84,8 +80,7 @@ def invitations_for(user: User) -> list[Invitation]:
 @atomic
 def invite(user: User, member: Member, email: str) -> Invitation:
     """Invite a colleague; the mail with the link goes out with the commit."""
-    if not permissions.can_manage_representatives(user, member):
-        raise NotAllowed(_l("You may not do this."))
+    permissions.require(permissions.can_manage_representatives(user, member))
     email = normalise_email(email or "")
     if not email or "@" not in email or len(email) > 254:
         raise TeamError(_l("Give a valid e-mail address."), field="email")
@@ -122,8 +117,7 @@ def invite(user: User, member: Member, email: str) -> Invitation:
 
 @atomic
 def revoke(user: User, invitation: Invitation) -> None:
-    if not permissions.can_manage_representatives(user, invitation.member):
-        raise NotAllowed(_l("You may not do this."))
+    permissions.require(permissions.can_manage_representatives(user, invitation.member))
     if invitation.accepted_at is not None:
         raise TeamError(_l("This invitation has been accepted already."))
     if invitation.revoked_at is None:
@@ -225,8 +219,7 @@ def _count_representatives(member_id: int) -> int:
 @atomic
 def leave(user: User, member: Member) -> None:
     """Stop representing the member, unless the user is its last representative."""
-    if not permissions.can_leave(user, member):
-        raise NotAllowed(_l("You may not do this."))
+    permissions.require(permissions.can_leave(user, member))
     # Lock the member (PostgreSQL; SQLite serialises writers) so two colleagues leaving at
     # once cannot both pass the count.
     db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update())

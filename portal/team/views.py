@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import permissions
+from portal.core.forms import show_error
 from portal.extensions import db, limiter
 from portal.models import Invitation, Member
 from portal.team import service
@@ -52,7 +53,7 @@ def invite(member_id: int):
         try:
             invitation = service.invite(current_user, member, form.email.data)
         except service.TeamError as exc:
-            form.email.errors = [*form.email.errors, exc.message]
+            show_error(form, exc)
         else:
             flash(
                 _("The invitation is on its way to %(email)s.", email=invitation.email), "success"
