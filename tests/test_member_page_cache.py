@@ -73,12 +73,12 @@ def test_a_new_or_withdrawn_action_shows_at_once(client, world):
 def test_a_hold_and_its_reason_show_at_once_and_a_suspension_hides_the_page(client, world):
     member = world["member"]
     assert "This member is on hold." not in page(client, member)
-    transition(member, "on_hold", world["coordinator"], comment="The action plan is late.")
+    transition(world["coordinator"], member, "on_hold", comment="The action plan is late.")
     db.session.commit()
     html = page(client, member)
     assert "This member is on hold." in html
     assert "The action plan is late." in html
-    transition(member, "suspended", world["coordinator"], comment="Still late.")
+    transition(world["coordinator"], member, "suspended", comment="Still late.")
     db.session.commit()
     assert client.get(f"/members/{member.slug}").status_code == 404
 

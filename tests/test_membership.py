@@ -97,7 +97,7 @@ def test_register_confirm_apply_submit_approve_public_page(client, mailbox):
     assert f"/applications/{member.id}" in body
     assert mailbox.to(elsewhere.email) == []
 
-    transition(member, APPROVED, coordinator, expected_version=member.version)
+    transition(coordinator, member, APPROVED, expected_version=member.version)
     _db.session.commit()
 
     page = client.get("/members/koln-de")
@@ -340,7 +340,7 @@ def test_no_editing_while_under_review(client, login, submitted):
 def test_changes_requested_then_resubmitted(client, login, mailbox, submitted):
     member, owner = submitted
     coordinator = make_coordinator("DE", name="Clara Coordinator")
-    transition(member, CHANGES_REQUESTED, coordinator, "Please upload the signed page.")
+    transition(coordinator, member, CHANGES_REQUESTED, "Please upload the signed page.")
     _db.session.commit()
 
     login(owner)
@@ -376,7 +376,7 @@ def test_changes_requested_then_resubmitted(client, login, mailbox, submitted):
 
 def test_rejected_application_shows_the_reason_and_is_closed(client, login, submitted):
     member, owner = submitted
-    transition(member, REJECTED, make_coordinator("DE"), "The council decision is unsigned.")
+    transition(make_coordinator("DE"), member, REJECTED, "The council decision is unsigned.")
     _db.session.commit()
     login(owner)
     page = client.get(f"/applications/{member.id}").get_data(as_text=True)

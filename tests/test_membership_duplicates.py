@@ -122,7 +122,7 @@ def test_renaming_an_open_application_into_a_duplicate_is_refused(client, login,
     user = login(make_user())
     post_application(client, name="Köln")
     member = _db.session.scalars(select(Member).where(Member.name == "Köln")).one()
-    transition(member, "changes_requested", None, "Please check the name.")
+    transition(None, member, "changes_requested", "Please check the name.")
     _db.session.commit()
     monkeypatch.setattr(service, "_check_duplicates", lambda *args: None)
     response = post_application(

@@ -154,10 +154,10 @@ def test_status_transitions_show_at_once(client, db):
     coordinator = factories.make_coordinator("SI")
     member = factories.make_member("Piran", country="SI")
     assert client.get("/api/v1/members?status=on_hold").get_json()["total"] == 0
-    transition(member, "on_hold", coordinator, comment="Action plan is late.")
+    transition(coordinator, member, "on_hold", comment="Action plan is late.")
     db.session.commit()
     assert client.get("/api/v1/members?status=on_hold").get_json()["total"] == 1
-    transition(member, "suspended", coordinator, comment="Still late.")
+    transition(coordinator, member, "suspended", comment="Still late.")
     db.session.commit()
     assert client.get("/api/v1/members").get_json()["total"] == 0
     assert client.get(f"/api/v1/members/{member.slug}").status_code == 404

@@ -405,7 +405,7 @@ def test_changes_requested_then_resubmitted_then_approved_keeps_whole_history(db
     member = _submitted(representative=rep)
     assert _decide(client, member, "request_changes", "Add the signature page").status_code == 302
     member = db.session.get(Member, member.id)
-    transition(member, SUBMITTED, rep)
+    transition(rep, member, SUBMITTED)
     db.session.commit()
     assert _decide(client, member, "approve", "Thank you").status_code == 302
 

@@ -38,7 +38,7 @@ def test_each_decision_moves_records_and_mails_active_representatives(decide, st
     reps = [make_user(), make_user(), make_user(active=False)]
     member = make_member(status=SUBMITTED, representatives=reps)
 
-    outcome = decide(member, coordinator, "Our comment", member.version)
+    outcome = decide(coordinator, member, "Our comment", member.version)
 
     assert outcome.notified == 2
     assert (outcome.change.actor_id, outcome.change.to_status) == (coordinator.id, status)
@@ -60,9 +60,9 @@ def test_each_decision_moves_records_and_mails_active_representatives(decide, st
 def test_only_the_countrys_coordinators_may_decide(who):
     member = make_member(status=SUBMITTED, representatives=[make_user()])
     with pytest.raises(NotAllowed):
-        service.decide(member, "approve", who(), "", member.version)
+        service.decide(who(), member, "approve", "", member.version)
     with pytest.raises(NotAllowed):
-        service.change_member_status(member, "suspend", who(), "x", member.version)
+        service.change_member_status(who(), member, "suspend", "x", member.version)
     assert _fresh(member.id).status == SUBMITTED
     assert _count(StatusChange) == 0 and _count(OutboxMail) == 0
 
@@ -71,7 +71,7 @@ def test_a_representative_of_the_application_may_not_decide_it():
     rep = make_user()
     member = make_member(status=SUBMITTED, representatives=[rep])
     with pytest.raises(NotAllowed):
-        service.approve_application(member, rep, "", member.version)
+        service.approve_application(rep, member, "", member.version)
 
 
 def test_a_failure_after_the_transition_undoes_everything(monkeypatch):
@@ -89,7 +89,7 @@ def test_a_failure_after_the_transition_undoes_everything(monkeypatch):
     monkeypatch.setattr(service, "queue_mail", queue_then_fail)
 
     with pytest.raises(RuntimeError):
-        service.approve_application(member, coordinator, "", member.version)
+        service.approve_application(coordinator, member, "", member.version)
 
     assert len(queued) == 1
     member = _fresh(member.id)
@@ -131,7 +131,7 @@ def _race(app, member_id, coordinator_ids, decisions, on_winner=None):
                 coordinator.country_codes  # noqa: B018 (loaded before the race, as a view would)
                 seen = member.version
                 barrier.wait(timeout=10)
-                service.decide(member, decisions[i], coordinator, "Race comment", seen)
+                service.decide(coordinator, member, decisions[i], "Race comment", seen)
                 results[i] = "decided"
             except TransitionError as exc:
                 results[i] = exc

@@ -91,7 +91,7 @@ def test_nested_service_calls_commit_once(commits):
     member = make_member(country="DE", status=SUBMITTED, representatives=[make_user()])
     commits.clear()
     # approve_application is a service calling the decide service: both atomic.
-    review.approve_application(member, coordinator, "", member.version)
+    review.approve_application(coordinator, member, "", member.version)
     assert len(commits) == 1
     assert _db.session.get(Member, member.id).status == APPROVED
 
@@ -176,7 +176,7 @@ def test_review_decision_history_and_mails_commit_together(commits):
     coordinator = make_coordinator("DE")
     member = make_member(country="DE", status=SUBMITTED, representatives=[make_user()])
     commits.clear()
-    review.decide(member, "approve", coordinator, "", member.version)
+    review.decide(coordinator, member, "approve", "", member.version)
     assert len(commits) == 1
     assert count(StatusChange) == 1 and count(OutboxMail) == 1
 

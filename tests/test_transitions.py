@@ -13,7 +13,7 @@ def test_allowed_move_bumps_version_and_records_history(db):
     coordinator = make_coordinator("DE")
     member = make_member(status=SUBMITTED)
     version = member.version
-    change = t.transition(member, APPROVED, coordinator, "Welcome")
+    change = t.transition(coordinator, member, APPROVED, "Welcome")
     db.session.commit()
     assert member.status == APPROVED and member.version == version + 1
     assert member.approved_at is not None
@@ -27,30 +27,30 @@ def test_allowed_move_bumps_version_and_records_history(db):
 def test_move_not_allowed_from_current_state(db):
     member = make_member(status=DRAFT)
     with pytest.raises(t.TransitionNotAllowed):
-        t.transition(member, APPROVED, None)
+        t.transition(None, member, APPROVED)
 
 
 @pytest.mark.parametrize("to_status", [REJECTED, CHANGES_REQUESTED])
 def test_reason_required(db, to_status):
     member = make_member(status=SUBMITTED)
     with pytest.raises(t.CommentRequired):
-        t.transition(member, to_status, None, "   ")
+        t.transition(None, member, to_status, "   ")
 
 
 def test_decision_on_an_older_version_is_refused(db):
     member = make_member(status=SUBMITTED)
     seen = member.version
-    t.transition(member, CHANGES_REQUESTED, None, "Please add the signature page")
+    t.transition(None, member, CHANGES_REQUESTED, "Please add the signature page")
     db.session.commit()
     with pytest.raises(t.StaleDecision):
-        t.transition(member, APPROVED, None, expected_version=seen)
+        t.transition(None, member, APPROVED, expected_version=seen)
     db.session.rollback()
     assert db.session.scalars(select(StatusChange.to_status)).all() == [CHANGES_REQUESTED]
 
 
 def test_history_is_append_only(db):
     member = make_member(status=SUBMITTED)
-    change = t.transition(member, APPROVED, None)
+    change = t.transition(None, member, APPROVED)
     db.session.commit()
     change.comment = "rewritten"
     with pytest.raises(Exception, match="append-only"):

@@ -225,12 +225,12 @@ def create_user(
 
 
 @atomic
-def update_account(user: User, name: str, locale: str | None) -> None:
+def update_account(actor: User, name: str, locale: str | None) -> None:
     """Change what a user may change about themselves: their name and preferred language."""
     name = name.strip()
     if not name:
         raise AccountError(_l("Please give your name."), field="name")
     if locale is not None and locale not in current_app.config["LANGUAGES"]:
         raise AccountError(_l("Please choose one of the languages offered."), field="locale")
-    user.name = name
-    user.locale = locale
+    actor.name = name
+    actor.locale = locale

@@ -133,18 +133,18 @@ def missing_for_submission(data: ApplicationData, has_document: bool) -> dict[st
 # --- reading ---------------------------------------------------------------------------------
 
 
-def application_for(user, member_id: int) -> Member:
-    """The application, if this user may see it; NotAllowed, hidden (also if there is none)."""
+def application_for(actor, member_id: int) -> Member:
+    """The application, if this actor may see it; NotAllowed, hidden (also if there is none)."""
     member = db.session.get(Member, member_id)
-    if member is None or not permissions.can_view_application(user, member):
+    if member is None or not permissions.can_view_application(actor, member):
         raise NotAllowed(hide=True)
     return member
 
 
-def council_decision_for(user, member_id: int) -> tuple[Member, CouncilDecision]:
-    """The application and its newest council decision, if this user may read it."""
+def council_decision_for(actor, member_id: int) -> tuple[Member, CouncilDecision]:
+    """The application and its newest council decision, if this actor may read it."""
     member = db.session.get(Member, member_id)
-    if member is None or not permissions.can_read_council_decision(user, member):
+    if member is None or not permissions.can_read_council_decision(actor, member):
         raise NotAllowed(hide=True)
     document = member.council_decision
     if document is None:
@@ -192,15 +192,15 @@ def coordinators_of(country: str) -> list[User]:
 
 
 def create_application(
-    user, data: ApplicationData, upload: BinaryIO | None = None, submit: bool = False
+    actor, data: ApplicationData, upload: BinaryIO | None = None, submit: bool = False
 ) -> Member:
     """A new application by this representative, saved as a draft or submitted at once."""
-    permissions.require(permissions.can_apply(user))
-    return _save(user, None, data, upload, submit, None)
+    permissions.require(permissions.can_apply(actor))
+    return _save(actor, None, data, upload, submit, None)
 
 
 def update_application(
-    user,
+    actor,
     member: Member,
     data: ApplicationData,
     upload: BinaryIO | None = None,
@@ -208,18 +208,18 @@ def update_application(
     expected_version: int | None = None,
 ) -> Member:
     """Save changes to a draft (or an application sent back for changes), and maybe submit."""
-    permissions.require(permissions.can_edit_application(user, member), hide=True)
-    return _save(user, member, data, upload, submit, expected_version)
+    permissions.require(permissions.can_edit_application(actor, member), hide=True)
+    return _save(actor, member, data, upload, submit, expected_version)
 
 
-def submit_application(user, member: Member, expected_version: int | None = None) -> Member:
+def submit_application(actor, member: Member, expected_version: int | None = None) -> Member:
     """Submit the application as saved."""
-    permissions.require(permissions.can_edit_application(user, member), hide=True)
-    return _save(user, member, ApplicationData.from_member(member), None, True, expected_version)
+    permissions.require(permissions.can_edit_application(actor, member), hide=True)
+    return _save(actor, member, ApplicationData.from_member(member), None, True, expected_version)
 
 
 def _save(
-    user,
+    actor,
     member: Member | None,
     data: ApplicationData,
     upload: BinaryIO | None,
@@ -236,7 +236,7 @@ def _save(
         )
     place = find_place(data.geonames_id, data.country) if data.geonames_id else None
     data.geonames_id = place.geonames_id if place else None
-    _check_duplicates(user, member, data)
+    _check_duplicates(actor, member, data)
     checked = None
     if upload is not None:
         try:
@@ -252,7 +252,7 @@ def _save(
     existing_id = member.id if member is not None else None
     for _attempt in range(3):
         try:
-            return _write(user, member, data, checked, submit, expected_version)
+            return _write(actor, member, data, checked, submit, expected_version)
         except IntegrityError as exc:
             if transaction.active():
                 raise  # part of a larger unit of work, which rolls back and decides
@@ -265,7 +265,7 @@ def _save(
 
 @transaction.atomic
 def _write(
-    user,
+    actor,
     member: Member | None,
     data: ApplicationData,
     checked: documents.CheckedPdf | None,
@@ -282,8 +282,8 @@ def _write(
     """
     resubmission = member is not None and member.status == CHANGES_REQUESTED
     if member is None:
-        member = Member(status=DRAFT, version=1, created_by_id=user.id)
-        member.representatives = [Representation(user_id=user.id)]
+        member = Member(status=DRAFT, version=1, created_by_id=actor.id)
+        member.representatives = [Representation(user_id=actor.id)]
         _apply(member, data)
         db.session.add(member)
     else:
@@ -291,10 +291,10 @@ def _write(
     member.updated_at = utcnow()
     db.session.flush()
     if checked is not None:
-        _attach(member, checked, user)
+        _attach(actor, member, checked)
     if submit:
         try:
-            transition(member, SUBMITTED, user, expected_version=expected_version)
+            transition(actor, member, SUBMITTED, expected_version=expected_version)
         except DuplicateMunicipality as exc:
             raise ApplicationError(exc.message, field="name") from exc
         except TransitionError as exc:
@@ -303,7 +303,7 @@ def _write(
     return member
 
 
-def _check_duplicates(user, member: Member | None, data: ApplicationData) -> None:
+def _check_duplicates(actor, member: Member | None, data: ApplicationData) -> None:
     """Refuse a municipality that is a member or has an open application already, and a second
     draft of the same municipality by the same applicant. The unique index on open applications
     (uq_members_open_municipality) is what finally holds when two submissions race."""
@@ -319,7 +319,7 @@ def _check_duplicates(user, member: Member | None, data: ApplicationData) -> Non
     own_draft = db.session.scalar(
         others.join(Representation, Representation.member_id == Member.id)
         .where(
-            Representation.user_id == user.id,
+            Representation.user_id == actor.id,
             Member.name_key == key,
             Member.status.in_((DRAFT, CHANGES_REQUESTED)),
         )
@@ -393,7 +393,7 @@ def _free_slug(base: str) -> str:
     return f"{base}-{n}"
 
 
-def _attach(member: Member, checked: documents.CheckedPdf, user) -> str:
+def _attach(actor, member: Member, checked: documents.CheckedPdf) -> str:
     """Record and write a new council decision; older ones stay, the newest counts."""
     identifier = documents.new_identifier()
     db.session.add(
@@ -402,7 +402,7 @@ def _attach(member: Member, checked: documents.CheckedPdf, user) -> str:
             member_id=member.id,
             size=checked.size,
             sha256=checked.sha256,
-            uploaded_by_id=user.id,
+            uploaded_by_id=actor.id,
             uploaded_at=utcnow(),
         )
     )

@@ -72,9 +72,9 @@ DUPLICATE_MESSAGE = _l(
 
 
 def transition(
+    actor: User | None,
     member: Member,
     to_status: str,
-    actor: User | None,
     comment: str = "",
     expected_version: int | None = None,
 ) -> StatusChange:

@@ -86,14 +86,14 @@ class FollowUp:
     commitments: Commitments
 
 
-def overview(user: User, today: date | None = None) -> tuple[list[FollowUp], list[FollowUp]]:
+def overview(actor: User, today: date | None = None) -> tuple[list[FollowUp], list[FollowUp]]:
     """For a coordinator: the late members of their countries, latest first, and the members
     on hold that have caught up (whose hold may be lifted)."""
-    permissions.require(permissions.can_follow_up(user))
+    permissions.require(permissions.can_follow_up(actor))
     members = list(
         db.session.scalars(
             select(Member)
-            .where(Member.country.in_(user.country_codes), Member.is_public)
+            .where(Member.country.in_(actor.country_codes), Member.is_public)
             .order_by(Member.country, Member.name_key)
         )
     )
@@ -106,8 +106,8 @@ def overview(user: User, today: date | None = None) -> tuple[list[FollowUp], lis
     return late, caught_up
 
 
-def late_count(user: User, today: date | None = None) -> int:
-    return len(overview(user, today)[0]) if permissions.can_follow_up(user) else 0
+def late_count(actor: User, today: date | None = None) -> int:
+    return len(overview(actor, today)[0]) if permissions.can_follow_up(actor) else 0
 
 
 def _tell_representatives(member: Member, subject, template: str, **context) -> None:
@@ -129,17 +129,17 @@ def _tell_representatives(member: Member, subject, template: str, **context) -> 
 
 @atomic
 def put_on_hold(
-    user: User,
+    actor: User,
     member: Member,
     reason: str,
     expected_version: int | None,
     today: date | None = None,
 ) -> None:
     """Put a member that is late with its commitments on hold (the reason is public)."""
-    permissions.require(permissions.can_hold_for_lateness(user, member))
+    permissions.require(permissions.can_hold_for_lateness(actor, member))
     if commitments_for(member, today).on_track:
         raise PledgeError(_l("This member is not late with its commitments."))
-    transition(member, ON_HOLD, user, reason, expected_version)
+    transition(actor, member, ON_HOLD, reason, expected_version)
     _tell_representatives(
         member,
         _l("%(name)s is on hold in the covenant", name=member.name),
@@ -149,11 +149,11 @@ def put_on_hold(
 
 
 @atomic
-def lift_hold(user: User, member: Member, reason: str, expected_version: int | None) -> None:
-    permissions.require(permissions.can_hold_for_lateness(user, member))
+def lift_hold(actor: User, member: Member, reason: str, expected_version: int | None) -> None:
+    permissions.require(permissions.can_hold_for_lateness(actor, member))
     if member.status != ON_HOLD:
         raise PledgeError(_l("This member is not on hold."))
-    transition(member, APPROVED, user, reason, expected_version)
+    transition(actor, member, APPROVED, reason, expected_version)
     _tell_representatives(
         member,
         _l("The hold on %(name)s is lifted", name=member.name),

@@ -164,10 +164,10 @@ def _publish(action: Action) -> None:
 
 
 @atomic
-def create_action(user: User, member: Member, data: ActionData, publish: bool = False) -> Action:
-    permissions.require(permissions.can_manage_actions(user, member))
+def create_action(actor: User, member: Member, data: ActionData, publish: bool = False) -> Action:
+    permissions.require(permissions.can_manage_actions(actor, member))
     check_action_data(data)
-    action = Action(member=member, created_by_id=user.id, status=PLANNED, percent_complete=0)
+    action = Action(member=member, created_by_id=actor.id, status=PLANNED, percent_complete=0)
     _apply(action, data)
     db.session.add(action)
     if publish:
@@ -176,22 +176,22 @@ def create_action(user: User, member: Member, data: ActionData, publish: bool = 
 
 
 @atomic
-def update_action(user: User, action: Action, data: ActionData) -> Action:
-    permissions.require(permissions.can_manage_actions(user, action.member))
+def update_action(actor: User, action: Action, data: ActionData) -> Action:
+    permissions.require(permissions.can_manage_actions(actor, action.member))
     check_action_data(data)
     _apply(action, data)
     return action
 
 
 @atomic
-def publish_action(user: User, action: Action) -> None:
-    permissions.require(permissions.can_manage_actions(user, action.member))
+def publish_action(actor: User, action: Action) -> None:
+    permissions.require(permissions.can_manage_actions(actor, action.member))
     _publish(action)
 
 
 @atomic
-def unpublish_action(user: User, action: Action) -> None:
-    permissions.require(permissions.can_manage_actions(user, action.member))
+def unpublish_action(actor: User, action: Action) -> None:
+    permissions.require(permissions.can_manage_actions(actor, action.member))
     action.published = False
 
 
@@ -224,7 +224,7 @@ def _check_update_date(action: Action, reported_on: date | None, today: date) ->
 
 @atomic
 def add_progress(
-    user: User,
+    actor: User,
     action: Action,
     reported_on: date | None,
     text: str,
@@ -233,7 +233,7 @@ def add_progress(
     today: date | None = None,
 ) -> ProgressUpdate:
     """Record a progress update; the action's status and percentage follow it."""
-    permissions.require(permissions.can_manage_actions(user, action.member))
+    permissions.require(permissions.can_manage_actions(actor, action.member))
     today = today or today_utc()
     if action.status == CANCELLED:
         raise PledgeError(_l("This action is cancelled; it takes no more updates."))
@@ -255,7 +255,7 @@ def add_progress(
         raise InvalidInput(errors)
     _check_update_date(action, reported_on, today)
     update = ProgressUpdate(
-        author_id=user.id,
+        author_id=actor.id,
         reported_on=reported_on,
         text=text,
         percent_complete=percent,
@@ -277,10 +277,10 @@ def _follow_latest_update(action: Action) -> None:
 
 @atomic
 def cancel_action(
-    user: User, action: Action, reason: str, today: date | None = None
+    actor: User, action: Action, reason: str, today: date | None = None
 ) -> ProgressUpdate:
     """Cancel an action; the reason is kept in its progress history."""
-    permissions.require(permissions.can_manage_actions(user, action.member))
+    permissions.require(permissions.can_manage_actions(actor, action.member))
     today = today or today_utc()
     if action.status == CANCELLED:
         raise PledgeError(_l("This action is cancelled already."))
@@ -291,7 +291,7 @@ def cancel_action(
         raise InvalidInput({"reason": _l("Use at most %(max)d characters.", max=UPDATE_TEXT_MAX)})
     latest = action.updates[-1].reported_on if action.updates else None
     update = ProgressUpdate(
-        author_id=user.id,
+        author_id=actor.id,
         reported_on=max(today, latest) if latest else today,
         text=reason,
         percent_complete=action.percent_complete,
@@ -303,15 +303,15 @@ def cancel_action(
 
 
 @atomic
-def add_comment(user: User, action: Action, body: str) -> ActionComment:
+def add_comment(actor: User, action: Action, body: str) -> ActionComment:
     """A coordinator's comment, for the member's representatives (never public)."""
-    permissions.require(permissions.can_comment_action(user, action))
+    permissions.require(permissions.can_comment_action(actor, action))
     body = (body or "").strip()
     if not body:
         raise InvalidInput({"body": _l("Write a comment.")})
     if len(body) > COMMENT_MAX:
         raise InvalidInput({"body": _l("Use at most %(max)d characters.", max=COMMENT_MAX)})
-    comment = ActionComment(author_id=user.id, body=body)
+    comment = ActionComment(author_id=actor.id, body=body)
     action.comments.append(comment)
     link = external_url("pledges.action", action_id=action.id)
     for representation in action.member.representatives:
@@ -337,16 +337,16 @@ def _clear_good_practice(action: Action) -> None:
 
 
 @atomic
-def set_good_practice(user: User, action: Action, good: bool) -> None:
+def set_good_practice(actor: User, action: Action, good: bool) -> None:
     """Mark a completed, published action as a good practice, or take the mark away."""
-    permissions.require(permissions.can_mark_good_practice(user, action))
+    permissions.require(permissions.can_mark_good_practice(actor, action))
     if good:
         if action.status != COMPLETED or not action.published:
             raise PledgeError(_l("Only a completed, published action can be a good practice."))
         if not action.good_practice:
             action.good_practice = True
             action.good_practice_at = utcnow()
-            action.good_practice_by_id = user.id
+            action.good_practice_by_id = actor.id
     else:
         _clear_good_practice(action)
 

@@ -64,57 +64,57 @@ class Outcome:
     notified: int
 
 
-def queue_for(coordinator: User, country: str | None = None) -> Select:
+def queue_for(actor: User, country: str | None = None) -> Select:
     """The submitted applications of the coordinator's countries (or one of them), oldest first."""
     return (
         select(Member)
-        .where(Member.status == SUBMITTED, Member.country.in_(_countries(coordinator, country)))
+        .where(Member.status == SUBMITTED, Member.country.in_(_countries(actor, country)))
         .order_by(Member.submitted_at, Member.id)
     )
 
 
-def members_for(coordinator: User, status: str | None = None, country: str | None = None) -> Select:
+def members_for(actor: User, status: str | None = None, country: str | None = None) -> Select:
     """The members (approved and after) of the coordinator's countries, by name."""
     statuses = [status] if status in MEMBER_STATUSES else list(MEMBER_STATUSES)
     return (
         select(Member)
-        .where(Member.status.in_(statuses), Member.country.in_(_countries(coordinator, country)))
+        .where(Member.status.in_(statuses), Member.country.in_(_countries(actor, country)))
         .order_by(Member.name_key, Member.country, Member.id)
     )
 
 
-def _countries(coordinator: User, country: str | None) -> list[str]:
-    mine = coordinator.country_codes if permissions.can_review(coordinator) else set()
+def _countries(actor: User, country: str | None) -> list[str]:
+    mine = actor.country_codes if permissions.can_review(actor) else set()
     if country:
         return [country] if country in mine else []
     return sorted(mine)
 
 
 @atomic
-def decide(member: Member, decision: str, coordinator: User, comment: str, version: int) -> Outcome:
+def decide(actor: User, member: Member, decision: str, comment: str, version: int) -> Outcome:
     """Approve, reject or request changes to a submitted application."""
-    if not permissions.can_decide(coordinator, member):
+    if not permissions.can_decide(actor, member):
         raise NotAllowed(_l("You may not decide on this application."))
     ensure_current(member, version)
     chosen = Decision.get(decision)
     if chosen is None:
         raise TransitionNotAllowed(_l("Choose a decision."))
-    return _move(member, chosen.status, coordinator, comment, version, (SUBMITTED,))
+    return _move(actor, member, chosen.status, comment, version, (SUBMITTED,))
 
 
 @atomic
-def approve_application(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
-    return decide(member, Decision.APPROVE, coordinator, comment, version)
+def approve_application(actor: User, member: Member, comment: str, version: int) -> Outcome:
+    return decide(actor, member, Decision.APPROVE, comment, version)
 
 
 @atomic
-def reject_application(member: Member, coordinator: User, reason: str, version: int) -> Outcome:
-    return decide(member, Decision.REJECT, coordinator, reason, version)
+def reject_application(actor: User, member: Member, reason: str, version: int) -> Outcome:
+    return decide(actor, member, Decision.REJECT, reason, version)
 
 
 @atomic
-def request_changes(member: Member, coordinator: User, comment: str, version: int) -> Outcome:
-    return decide(member, Decision.REQUEST_CHANGES, coordinator, comment, version)
+def request_changes(actor: User, member: Member, comment: str, version: int) -> Outcome:
+    return decide(actor, member, Decision.REQUEST_CHANGES, comment, version)
 
 
 def ensure_current(member: Member, version: int | None) -> None:
@@ -139,17 +139,17 @@ def available_member_actions(member: Member) -> list[MemberAction]:
 
 @atomic
 def change_member_status(
-    member: Member, action: str, coordinator: User, reason: str, version: int
+    actor: User, member: Member, action: str, reason: str, version: int
 ) -> Outcome:
     """Put a member on hold, suspend it, withdraw it, or reinstate it (back to approved)."""
-    if not permissions.can_change_member_status(coordinator, member):
+    if not permissions.can_change_member_status(actor, member):
         raise NotAllowed(_l("You may not change the status of this member."))
     ensure_current(member, version)
     chosen = MemberAction.get(action)
     if chosen is None:
         raise TransitionNotAllowed(_l("Choose what to do."))
     try:
-        return _move(member, chosen.status, coordinator, reason, version, MEMBER_STATUSES)
+        return _move(actor, member, chosen.status, reason, version, MEMBER_STATUSES)
     except DuplicateMunicipality as exc:
         raise TransitionNotAllowed(
             _l(
@@ -160,9 +160,9 @@ def change_member_status(
 
 
 def _move(
+    actor: User,
     member: Member,
     to_status: str,
-    coordinator: User,
     comment: str,
     version: int,
     from_statuses: tuple[str, ...],
@@ -179,7 +179,7 @@ def _move(
             )
         )
     from_status = member.status
-    change = transition(member, to_status, coordinator, comment, expected_version=version)
+    change = transition(actor, member, to_status, comment, expected_version=version)
     notified = _notify_representatives(member, from_status, change.comment)
     return Outcome(change=change, notified=notified)
 

@@ -102,7 +102,7 @@ def decide(member_id: int):
     decision = form.decision.data
     try:
         outcome = service.decide(
-            member, decision, current_user, form.comment.data or "", form.seen_version
+            current_user, member, decision, form.comment.data or "", form.seen_version
         )
     except TransitionError as exc:
         flash(str(exc.message), "error")
@@ -128,7 +128,7 @@ def member_status(member_id: int):
     action = form.action.data
     try:
         outcome = service.change_member_status(
-            member, action, current_user, form.reason.data or "", form.seen_version
+            current_user, member, action, form.reason.data or "", form.seen_version
         )
     except TransitionError as exc:
         flash(str(exc.message), "error")

@@ -78,9 +78,9 @@ def invitations_for(user: User) -> list[Invitation]:
 
 
 @atomic
-def invite(user: User, member: Member, email: str) -> Invitation:
+def invite(actor: User, member: Member, email: str) -> Invitation:
     """Invite a colleague; the mail with the link goes out with the commit."""
-    permissions.require(permissions.can_manage_representatives(user, member))
+    permissions.require(permissions.can_manage_representatives(actor, member))
     email = normalise_email(email or "")
     if not email or "@" not in email or len(email) > 254:
         raise TeamError(_l("Give a valid e-mail address."), field="email")
@@ -97,7 +97,7 @@ def invite(user: User, member: Member, email: str) -> Invitation:
         member_id=member.id,
         email=email,
         token_hash=hash_token(token),
-        invited_by_id=user.id,
+        invited_by_id=actor.id,
         created_at=now,
         expires_at=now + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"]),
     )
@@ -106,8 +106,8 @@ def invite(user: User, member: Member, email: str) -> Invitation:
         email,
         _l("Join %(member)s on the covenant portal", member=member.name),
         "team_invitation.txt",
-        locale=user.locale,
-        inviter=user,
+        locale=actor.locale,
+        inviter=actor,
         member=member,
         invitation=invitation,
         link=external_url("team.join", token=token),
@@ -116,8 +116,8 @@ def invite(user: User, member: Member, email: str) -> Invitation:
 
 
 @atomic
-def revoke(user: User, invitation: Invitation) -> None:
-    permissions.require(permissions.can_manage_representatives(user, invitation.member))
+def revoke(actor: User, invitation: Invitation) -> None:
+    permissions.require(permissions.can_manage_representatives(actor, invitation.member))
     if invitation.accepted_at is not None:
         raise TeamError(_l("This invitation has been accepted already."))
     if invitation.revoked_at is None:
@@ -171,35 +171,39 @@ def account_problem(user: User, invitation: Invitation) -> object | None:
 
 
 @atomic
-def accept(user: User, invitation: Invitation | None) -> Member:
+def accept(actor: User, invitation: Invitation | None) -> Member:
     """Join the member's team; the invitation is used up in the same transaction."""
     problem = invitation_problem(invitation)
     if problem is None:
-        problem = account_problem(user, invitation)
+        problem = account_problem(actor, invitation)
     if problem is not None:
         raise TeamError(problem)
     now = utcnow()
     claimed = db.session.execute(
         _pending(update(Invitation), now)
         .where(Invitation.id == invitation.id)
-        .values(accepted_at=now, accepted_by_id=user.id)
+        .values(accepted_at=now, accepted_by_id=actor.id)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
         raise TeamError(_l("This invitation has been used already."))
     member = invitation.member
     colleagues = representatives(member)
-    db.session.add(Representation(member_id=member.id, user_id=user.id))
+    db.session.add(Representation(member_id=member.id, user_id=actor.id))
     link = external_url("team.team", member_id=member.id)
     for colleague in colleagues:
         if colleague.active:
             queue_mail(
                 colleague.email,
-                _l("%(name)s joined %(member)s", name=user.name or user.email, member=member.name),
+                _l(
+                    "%(name)s joined %(member)s",
+                    name=actor.name or actor.email,
+                    member=member.name,
+                ),
                 "team_joined.txt",
                 locale=colleague.locale,
                 user=colleague,
-                colleague=user,
+                colleague=actor,
                 member=member,
                 link=link,
             )
@@ -217,9 +221,9 @@ def _count_representatives(member_id: int) -> int:
 
 
 @atomic
-def leave(user: User, member: Member) -> None:
-    """Stop representing the member, unless the user is its last representative."""
-    permissions.require(permissions.can_leave(user, member))
+def leave(actor: User, member: Member) -> None:
+    """Stop representing the member, unless the actor is its last representative."""
+    permissions.require(permissions.can_leave(actor, member))
     # Lock the member (PostgreSQL; SQLite serialises writers) so two colleagues leaving at
     # once cannot both pass the count.
     db.session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
@@ -231,5 +235,5 @@ def leave(user: User, member: Member) -> None:
                 member=member.name,
             )
         )
-    representation = db.session.get(Representation, (member.id, user.id))
+    representation = db.session.get(Representation, (member.id, actor.id))
     db.session.delete(representation)
