@@ -59,6 +59,18 @@ class Config:
     # Optional tile layer drawn over the shipped country outlines on the member map.
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+    # Retention periods (flask purge, and the privacy notice that states them).
+    PURGE_UNCONFIRMED_ACCOUNT_DAYS = _env_int("PURGE_UNCONFIRMED_ACCOUNT_DAYS", 30)
+    PURGE_DRAFT_MONTHS = _env_int("PURGE_DRAFT_MONTHS", 12)
+    PURGE_DELIVERED_MAIL_DAYS = _env_int("PURGE_DELIVERED_MAIL_DAYS", 90)
+    PURGE_SPENT_LINK_DAYS = _env_int("PURGE_SPENT_LINK_DAYS", 7)
+    # Who answers for the personal data, as the privacy notice names them. Empty until the
+    # operator sets them; the notice then says that they still have to be configured.
+    PRIVACY_CONTROLLER_NAME = os.environ.get("PRIVACY_CONTROLLER_NAME", "")
+    PRIVACY_CONTROLLER_ADDRESS = os.environ.get("PRIVACY_CONTROLLER_ADDRESS", "")
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
+    PRIVACY_AUTHORITY_NAME = os.environ.get("PRIVACY_AUTHORITY_NAME", "")
+    PRIVACY_AUTHORITY_URL = os.environ.get("PRIVACY_AUTHORITY_URL", "")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

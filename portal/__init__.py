@@ -92,6 +92,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.account.views import bp as account_bp
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.directory.map_views import bp as map_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(map_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(account_bp)
     register_api(app)
 
 

@@ -52,6 +52,7 @@ def send_mail() -> None:
 
 
 def register(app: Flask) -> None:
+    from portal.account.commands import purge_command
     from portal.demo.commands import demo_cli
     from portal.pledges.commands import reminders_cli
 
@@ -59,3 +60,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(purge_command)

@@ -123,6 +123,16 @@ def can_manage_coordinators(user) -> bool:
     return is_admin(user)
 
 
+def can_export_personal_data(user, person: User) -> bool:
+    """Download everything the portal holds about a person: that person only."""
+    return _signed_in(user) and not user.is_erased and user.id == person.id
+
+
+def can_erase_account(user, person: User) -> bool:
+    """Erase an account: its owner only (the service refuses the last administrator)."""
+    return _signed_in(user) and not user.is_erased and user.id == person.id
+
+
 def require(allowed: bool, hide: bool = False) -> None:
     """Raise NotAllowed unless allowed (`hide`: answered 404, even the thing's existence is
     private). Views and services alike call it."""

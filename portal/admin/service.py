@@ -34,7 +34,7 @@ def list_coordinators(actor: User) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role == ROLE_COORDINATOR)
+            .where(User.role == ROLE_COORDINATOR, User.erased_at.is_(None))
             .options(selectinload(User.countries))
             .order_by(User.active.desc(), User.name, User.email)
         )
@@ -58,7 +58,9 @@ def uncovered_countries(actor: User) -> list[tuple[str, str]]:
 def get_coordinator(actor: User, user_id: int) -> User | None:
     _require_admin(actor)
     user = db.session.get(User, user_id)
-    return user if user is not None and user.role == ROLE_COORDINATOR else None
+    if user is None or user.role != ROLE_COORDINATOR or user.is_erased:
+        return None
+    return user
 
 
 def _country_codes(countries) -> list[str]:

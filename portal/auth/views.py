@@ -16,12 +16,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import service
 from portal.auth.forms import AccountForm, EmailForm, LoginForm, RegisterForm, SetPasswordForm
+from portal.auth.people import person_label
 from portal.core.forms import show_error
 from portal.core.links import is_local_url
 from portal.core.templating import LANGUAGE_NAMES
 from portal.extensions import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
+# Every page names people through this filter, so an erased account reads as a pseudonym.
+bp.add_app_template_filter(person_label, "person")
 
 
 @bp.route("/register", methods=["GET", "POST"])

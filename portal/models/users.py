@@ -39,6 +39,9 @@ class User(UserMixin, Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the person erased their account: the row stays, stripped of everything personal,
+    # so that the history they took part in still names "a former representative #id".
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     countries: Mapped[list["CoordinatorCountry"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorCountry.country"
@@ -59,6 +62,10 @@ class User(UserMixin, Base):
     @property
     def is_coordinator(self) -> bool:
         return self.role == ROLE_COORDINATOR
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def country_codes(self) -> set[str]:

@@ -1,6 +1,10 @@
-"""Figures for the home page and what a signed-in user's dashboard lists."""
+"""Figures for the home page, the facts the privacy notice states, and what a signed-in user's
+dashboard lists."""
 
+from flask import current_app
 from sqlalchemy import func, select
+
+from portal.account.purge import RetentionPeriods
 
 from portal.extensions import db
 from portal.models import Member, Representation, User
@@ -34,3 +38,19 @@ def dashboard_for(user: User) -> dict:
             )
         )
     return {"memberships": memberships, "queue_size": queue_size}
+
+
+def privacy_facts() -> dict:
+    """The settings the privacy notice states: who answers for the data and how long it is kept."""
+    config = current_app.config
+    return {
+        "controller_name": config["PRIVACY_CONTROLLER_NAME"],
+        "controller_address": config["PRIVACY_CONTROLLER_ADDRESS"],
+        "contact_email": config["PRIVACY_CONTACT_EMAIL"],
+        "authority_name": config["PRIVACY_AUTHORITY_NAME"],
+        "authority_url": config["PRIVACY_AUTHORITY_URL"],
+        "retention": RetentionPeriods.from_config(config),
+        "confirm_days": config["CONFIRM_TOKEN_MAX_AGE"] // (24 * 3600),
+        "reset_hours": config["PASSWORD_RESET_MAX_AGE"] // 3600,
+        "invitation_days": config["INVITATION_MAX_AGE"] // (24 * 3600),
+    }

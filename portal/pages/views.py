@@ -37,7 +37,7 @@ def about():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    return render_template("pages/privacy.html", **service.privacy_facts())
 
 
 @bp.route("/accessibility")
