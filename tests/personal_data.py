@@ -14,8 +14,14 @@ from portal.models import (
     User,
     utcnow,
 )
-from tests.factories import make_action, make_coordinator, make_council_decision, make_member
-from tests.factories import make_update, make_user
+from tests.factories import (
+    make_action,
+    make_coordinator,
+    make_council_decision,
+    make_member,
+    make_update,
+    make_user,
+)
 
 
 @dataclass
@@ -33,7 +39,9 @@ def make_footprint() -> Footprint:
     """A representative and a coordinator (DE) who did a bit of everything."""
     rep = make_user(name="Anna Officer", email="anna@musterstadt.example.eu", locale="de")
     colleague = make_user(name="Ben Colleague", email="ben@musterstadt.example.eu")
-    coordinator = make_coordinator("DE", name="Clara Coordinator", email="clara@ministry.example.eu")
+    coordinator = make_coordinator(
+        "DE", name="Clara Coordinator", email="clara@ministry.example.eu"
+    )
     member = make_member(
         name="Musterstadt",
         representatives=[rep],
@@ -103,9 +111,7 @@ def make_footprint() -> Footprint:
                 accepted_by_id=rep.id,
             ),
             OutboxMail(recipient=rep.email, subject="Welcome, Anna", body="Hello Anna Officer"),
-            OutboxMail(
-                recipient=coordinator.email, subject="New application", body="Hello Clara"
-            ),
+            OutboxMail(recipient=coordinator.email, subject="New application", body="Hello Clara"),
         ]
     )
     db.session.commit()

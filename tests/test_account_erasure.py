@@ -226,9 +226,7 @@ def test_an_administrator_with_a_colleague_can(client, login):
     assert _db.session.get(User, admin.id).is_erased
 
 
-def test_a_coordinators_uncovered_countries_are_told_to_the_administrators(
-    client, login, mailbox
-):
+def test_a_coordinators_uncovered_countries_are_told_to_the_administrators(client, login, mailbox):
     admin = make_user(role="admin")
     coordinator = make_coordinator("DE", "AT", name="Clara Coordinator")
     make_coordinator("AT")

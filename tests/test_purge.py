@@ -61,7 +61,9 @@ def test_a_link_sent_again_starts_the_period_again(later):
     user = make_user(confirmed=False)
     later(25)
     _db.session.add(
-        OutboxMail(recipient=user.email, subject="Confirm", body="link", created_at=utcnow() + 25 * DAY)
+        OutboxMail(
+            recipient=user.email, subject="Confirm", body="link", created_at=utcnow() + 25 * DAY
+        )
     )
     _db.session.commit()
     later(40)

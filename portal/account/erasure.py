@@ -112,7 +112,9 @@ def erase_account(actor: User, user: User) -> Erasure:
     _remove_contact_data(user, email)
     _leave_countries(user, result)
     db.session.execute(
-        delete(Invitation).where(or_(Invitation.email == email, Invitation.accepted_by_id == user.id))
+        delete(Invitation).where(
+            or_(Invitation.email == email, Invitation.accepted_by_id == user.id)
+        )
     )
     db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == email))
     _strip(user)
@@ -125,7 +127,9 @@ def erase_account(actor: User, user: User) -> Erasure:
 def _leave_members(user: User, result: Erasure) -> list[str]:
     """Remove the user's representations; returns the files of drafts deleted with them."""
     member_ids = list(
-        db.session.scalars(select(Representation.member_id).where(Representation.user_id == user.id))
+        db.session.scalars(
+            select(Representation.member_id).where(Representation.user_id == user.id)
+        )
     )
     # Lock the members (PostgreSQL; SQLite serialises writers) so that two colleagues erasing
     # their accounts at once both see whether they are the last.
@@ -155,9 +159,9 @@ def _leave_members(user: User, result: Erasure) -> list[str]:
             )
         )
         db.session.execute(
-            delete(Member).where(Member.id.in_(orphan_drafts)).execution_options(
-                synchronize_session=False
-            )
+            delete(Member)
+            .where(Member.id.in_(orphan_drafts))
+            .execution_options(synchronize_session=False)
         )
         result.drafts_deleted = len(orphan_drafts)
     return files

@@ -21,8 +21,8 @@ from portal.extensions import db
 from portal.models import (
     Action,
     ActionComment,
-    CouncilDecision,
     CoordinatorCountry,
+    CouncilDecision,
     Invitation,
     Member,
     OutboxMail,
@@ -116,7 +116,15 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "invitations_sent",
         Invitation.invited_by_id,
-        ("member_id", "member.name", "email", "created_at", "expires_at", "accepted_at", "revoked_at"),
+        (
+            "member_id",
+            "member.name",
+            "email",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+        ),
     ),
     Section(
         "invitations_received",

@@ -81,7 +81,9 @@ def purge(now: datetime | None = None) -> Purged:
             .execution_options(synchronize_session=False)
         )
 
-    draft_cutoff = datetime.combine(add_months(now.date(), -periods.draft_months), time(), now.tzinfo)
+    draft_cutoff = datetime.combine(
+        add_months(now.date(), -periods.draft_months), time(), now.tzinfo
+    )
     drafts = list(
         db.session.scalars(
             select(Member.id).where(Member.status == DRAFT, Member.updated_at < draft_cutoff)
@@ -95,9 +97,7 @@ def purge(now: datetime | None = None) -> Purged:
             )
         )
         db.session.execute(
-            delete(Member)
-            .where(Member.id.in_(drafts))
-            .execution_options(synchronize_session=False)
+            delete(Member).where(Member.id.in_(drafts)).execution_options(synchronize_session=False)
         )
 
     mail_cutoff = now - timedelta(days=periods.delivered_mail_days)

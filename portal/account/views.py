@@ -60,4 +60,6 @@ def delete():
             logout_user()
             flash(_("Your account is deleted. Thank you for your work for the covenant."), "info")
             return redirect(url_for("pages.home"))
-    return render_template("account/delete.html", form=form), 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "account/delete.html", form=form
+    ), 400 if form.errors or form.form_errors else 200

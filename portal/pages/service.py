@@ -5,7 +5,6 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.account.purge import RetentionPeriods
-
 from portal.extensions import db
 from portal.models import Member, Representation, User
 from portal.models.members import SUBMITTED
