@@ -8,6 +8,7 @@ from sqlalchemy import String, Text, select
 from portal.account import erasure
 from portal.extensions import db as _db
 from portal.models import (
+    Action,
     Base,
     Invitation,
     Member,
@@ -85,6 +86,10 @@ def test_the_history_names_a_former_representative(client, login):
     page = client.get(f"/applications/{trace.member.id}").get_data(as_text=True)
     assert f"former representative #{rep_id}" in page
     assert "Clara Coordinator" in page
+    action_id = _db.session.scalar(select(Action.id).where(Action.member_id == trace.member.id))
+    page = client.get(f"/actions/{action_id}").get_data(as_text=True)
+    assert "Report on the planters." in page
+    assert f"former representative #{rep_id}" in page
 
 
 def test_a_former_coordinator_in_history_comments_and_good_practice(client, login):
@@ -93,9 +98,14 @@ def test_a_former_coordinator_in_history_comments_and_good_practice(client, logi
     other = make_coordinator("DE", name="Dieter Nachfolger")
     delete_account(client, login, trace.coordinator)
     client.post("/account/logout")
-    login(trace.rep)
+    login(trace.rep)  # Anna reads German
     page = client.get(f"/applications/{trace.member.id}").get_data(as_text=True)
-    assert f"former coordinator #{coordinator_id}" in page
+    assert f"ehemalige Koordination #{coordinator_id}" in page
+    assert "Clara" not in page
+    action_id = _db.session.scalar(select(Action.id).where(Action.member_id == trace.member.id))
+    page = client.get(f"/actions/{action_id}").get_data(as_text=True)
+    assert "Well done." in page
+    assert f"ehemalige Koordination #{coordinator_id}" in page
     assert "Clara" not in page
     assert other.active
 

@@ -34,7 +34,7 @@ from portal.core import clock
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.extensions import db
-from portal.mail.outbox import queue_mail
+from portal.core.mail.outbox import queue_mail
 from portal.membership import documents
 from portal.models import (
     CoordinatorCountry,
