@@ -33,8 +33,8 @@ from portal import permissions
 from portal.core import clock
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
-from portal.extensions import db
 from portal.core.mail.outbox import queue_mail
+from portal.extensions import db
 from portal.membership import documents
 from portal.models import (
     CoordinatorCountry,
