@@ -16,6 +16,6 @@ class ConfirmPasswordForm(FlaskForm):
 
 class DeleteAccountForm(ConfirmPasswordForm):
     understood = BooleanField(
-        _l("I understand that my account is deleted for good and cannot be restored."),
+        _l("I understand that my account is deleted for good and cannot be restored"),
         validators=[InputRequired(message=_l("Tick this box to confirm."))],
     )
