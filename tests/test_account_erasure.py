@@ -266,3 +266,54 @@ def test_mails_to_the_person_go_with_the_account(client, login):
     _db.session.commit()
     delete_account(client, login, user)
     assert _db.session.scalars(select(OutboxMail)).all() == []
+
+
+@pytest.mark.postgres
+def test_two_colleagues_erasing_at_once_tell_the_coordinators_once(app, monkeypatch):
+    """The members are locked while counting, so the second erasure waits for the first and
+    then sees that it was the last representative."""
+    import threading
+    import time
+
+    first, second = make_user(), make_user()
+    coordinator = make_coordinator("DE")
+    make_member(name="Zweistadt", representatives=[first, second])
+    counted = threading.Event()
+    real_count = erasure._count_representatives
+
+    def count_then_linger(member_id):
+        number = real_count(member_id)
+        if threading.current_thread().name == "first":
+            counted.set()
+            time.sleep(0.5)  # the second erasure arrives while the first holds the lock
+        return number
+
+    monkeypatch.setattr(erasure, "_count_representatives", count_then_linger)
+    emails = {"first": first.email, "second": second.email}
+    errors: list[BaseException] = []
+
+    def erase(name: str, wait: bool) -> None:
+        client = app.test_client()
+        try:
+            client.post("/account/login", data={"email": emails[name], "password": PASSWORD})
+            if wait:
+                assert counted.wait(30)
+            response = client.post(
+                "/account/delete", data={"password": PASSWORD, "understood": "y"}
+            )
+            assert response.status_code == 302
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=erase, args=("first", False), name="first"),
+        threading.Thread(target=erase, args=("second", True), name="second"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    _db.session.expire_all()
+    mails = _db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == coordinator.email))
+    assert ["Zweistadt" in m.subject for m in mails] == [True]

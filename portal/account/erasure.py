@@ -140,12 +140,7 @@ def _leave_members(user: User, result: Erasure) -> list[str]:
     files: list[str] = []
     orphan_drafts: list[int] = []
     for member in members:
-        others = db.session.scalar(
-            select(func.count())
-            .select_from(Representation)
-            .where(Representation.member_id == member.id)
-        )
-        if others:
+        if _count_representatives(member.id):
             continue
         if member.status == DRAFT:
             orphan_drafts.append(member.id)
@@ -165,6 +160,14 @@ def _leave_members(user: User, result: Erasure) -> list[str]:
         )
         result.drafts_deleted = len(orphan_drafts)
     return files
+
+
+def _count_representatives(member_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Representation)
+        .where(Representation.member_id == member_id)
+    )
 
 
 def _tell_coordinators(member: Member) -> None:
