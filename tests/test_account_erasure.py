@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import String, Text, select
 
 from portal.account import erasure
+from portal.core.errors import NotAllowed
 from portal.extensions import db as _db
 from portal.models import (
     Action,
@@ -254,9 +255,9 @@ def test_a_coordinators_uncovered_countries_are_told_to_the_administrators(clien
 
 def test_only_the_person_may_erase_their_account(db):
     user, other = make_user(), make_user()
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(NotAllowed) as caught:
         erasure.erase_account(other, user)
-    assert getattr(caught.value, "code", None) == 403
+    assert caught.value.code == 403
     assert not _db.session.get(User, user.id).is_erased
 
 

@@ -30,10 +30,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from portal import permissions
-from portal.core import clock
+from portal.core import clock, transaction
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership import documents
 from portal.models import (
@@ -95,11 +96,11 @@ def _other_active_admins(user: User) -> int:
     return len(ids)
 
 
+@atomic
 def erase_account(actor: User, user: User) -> Erasure:
     """Erase `user`'s account as described above; `actor` is the person themselves."""
     permissions.require(permissions.can_erase_account(actor, user))
     if user.role == ROLE_ADMIN and _other_active_admins(user) == 0:
-        db.session.rollback()
         raise ErasureError(
             _l(
                 "You are the only administrator, so your account cannot be deleted yet. Make "
@@ -118,9 +119,9 @@ def erase_account(actor: User, user: User) -> Erasure:
     )
     db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == email))
     _strip(user)
-    db.session.commit()
     for identifier in files:
-        documents.delete(identifier)
+        # The files go only once the rows pointing to them are gone for good.
+        transaction.on_commit(lambda identifier=identifier: documents.delete(identifier))
     return result
 
 

@@ -11,7 +11,8 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
-from portal.core import clock
+from portal.core import clock, transaction
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership import documents
 from portal.models import CouncilDecision, Invitation, Member, OutboxMail, User
@@ -55,6 +56,7 @@ class Purged:
         ]
 
 
+@atomic
 def purge(now: datetime | None = None) -> Purged:
     """Remove everything whose retention period has passed, in one transaction."""
     now = now or clock.now_utc()
@@ -116,10 +118,9 @@ def purge(now: datetime | None = None) -> Purged:
         )
     ).rowcount
 
-    db.session.commit()
-    # The rows are gone for good: only now may their files go too.
     for identifier in files:
-        documents.delete(identifier)
+        # The files go only once the rows pointing to them are gone for good.
+        transaction.on_commit(lambda identifier=identifier: documents.delete(identifier))
     return Purged(
         unconfirmed_accounts=len(accounts),
         drafts=len(drafts),

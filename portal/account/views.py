@@ -10,6 +10,7 @@ from portal.account import erasure, export
 from portal.account.confirm import password_confirmed
 from portal.account.forms import ConfirmPasswordForm, DeleteAccountForm
 from portal.core import clock
+from portal.core.forms import show_error
 from portal.extensions import limiter
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -55,7 +56,7 @@ def delete():
         try:
             erasure.erase_account(current_user, current_user)
         except erasure.ErasureError as exc:
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
         else:
             logout_user()
             flash(_("Your account is deleted. Thank you for your work for the covenant."), "info")

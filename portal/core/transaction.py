@@ -9,7 +9,9 @@ The depth of atomic calls is kept in the session's `info`, so it is per session 
 context, and so per request and per thread).
 
 Work outside the database that belongs to the change (a council decision written to disk) is
-undone by a callback given to `on_rollback`, run after the outermost call has rolled back.
+undone by a callback given to `on_rollback`, run after the outermost call has rolled back; work
+that may only follow a kept change (removing the files of deleted rows) is given to `on_commit`,
+run after the outermost call has committed.
 """
 
 import functools
@@ -23,6 +25,7 @@ R = TypeVar("R")
 
 _DEPTH = "portal.atomic_depth"
 _UNDO = "portal.atomic_on_rollback"
+_AFTER = "portal.atomic_on_commit"
 
 
 def atomic(func: Callable[P, R]) -> Callable[P, R]:
@@ -40,6 +43,7 @@ def atomic(func: Callable[P, R]) -> Callable[P, R]:
         except BaseException:
             if depth == 0:
                 session.rollback()
+                session.info.pop(_AFTER, None)
                 _run_undo(session)
             raise
         else:
@@ -47,6 +51,9 @@ def atomic(func: Callable[P, R]) -> Callable[P, R]:
                 session.info.pop(_UNDO, None)
         finally:
             session.info[_DEPTH] = depth
+        if depth == 0:
+            for done in session.info.pop(_AFTER, []):
+                done()
         return result
 
     wrapper.atomic = True  # type: ignore[attr-defined]
@@ -72,6 +79,16 @@ def on_rollback(undo: Callable[[], None]) -> None:
     if not session.info.get(_DEPTH, 0):
         raise RuntimeError("on_rollback needs an atomic call to belong to")
     session.info.setdefault(_UNDO, []).append(undo)
+
+
+def on_commit(done: Callable[[], None]) -> None:
+    """Call `done` once the current atomic call has committed (never if it rolls back): for
+    work outside the database that must not happen unless the change is kept (a file removed
+    with the row that pointed to it)."""
+    session = db.session
+    if not session.info.get(_DEPTH, 0):
+        raise RuntimeError("on_commit needs an atomic call to belong to")
+    session.info.setdefault(_AFTER, []).append(done)
 
 
 def _run_undo(session) -> None:
