@@ -72,8 +72,8 @@ def test_prompt_with_differing_passwords_creates_nothing(runner, db, monkeypatch
         (["--role", "coordinator", "--country", "CH"], PASSWORD, "unknown country code(s): CH"),
         (["--role", "coordinator"], PASSWORD, "a coordinator needs at least one --country"),
         (["--role", "admin", "--country", "DE"], PASSWORD, "only coordinators answer for"),
-        (["--role", "admin"], "short", "Use at least 10 characters."),
-        (["--role", "admin"], "", "Use at least 10 characters."),
+        (["--role", "admin"], "short", "Use at least 12 characters."),
+        (["--role", "admin"], "", "Use at least 12 characters."),
         (["--role", "king"], PASSWORD, "'king' is not one of"),
     ],
 )

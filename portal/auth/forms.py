@@ -3,13 +3,29 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
-from portal.auth.passwords import MIN_PASSWORD_LENGTH
+from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalise_password
 
 _EMAIL = Email(check_deliverability=False, message=_l("This is not an e-mail address."))
-# WTForms fills in %(min)d and %(max)d.
-_TOO_SHORT = _l("Use at least %(min)d and at most %(max)d characters.")
+
+
+def _password_length(form, field) -> None:
+    """The policy's length, counted in characters after NFC normalisation."""
+    if not MIN_PASSWORD_LENGTH <= len(normalise_password(field.data or "")) <= MAX_PASSWORD_LENGTH:
+        raise ValidationError(
+            _l(
+                "Use at least %(min)d and at most %(max)d characters.",
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+            )
+        )
+
+
+_NEW_PASSWORD_HINT = _l(
+    "At least %(n)d characters, any you like: a few unrelated words make a good password.",
+    n=MIN_PASSWORD_LENGTH,
+)
 
 
 class RegisterForm(FlaskForm):
@@ -21,8 +37,8 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_TOO_SHORT)],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        validators=[InputRequired(), _password_length],
+        description=_NEW_PASSWORD_HINT,
     )
     password_again = PasswordField(
         _l("Password again"),
@@ -32,7 +48,9 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(), Length(max=4 * MAX_PASSWORD_LENGTH)]
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
@@ -46,8 +64,8 @@ class EmailForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_TOO_SHORT)],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        validators=[InputRequired(), _password_length],
+        description=_NEW_PASSWORD_HINT,
     )
     password_again = PasswordField(
         _l("New password again"),

@@ -1,11 +1,13 @@
 """Account actions: register, confirm, authenticate, reset and set passwords, create users."""
 
+import secrets
+
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from portal.auth.passwords import WeakPassword, check_new_password, hash_password, verify_password
 from portal.auth.tokens import fingerprint, make_token, read_token
 from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
@@ -43,36 +45,46 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password"
-        )
+def check_password_strength(password: str, email: str) -> None:
+    """Refuse, next to the password field, a password the policy does not allow for `email`."""
+    try:
+        check_new_password(password, email, current_app.config["PORTAL_NAME"])
+    except WeakPassword as exc:
+        raise AccountError(exc.message, field="password") from exc
 
 
 @atomic
-def register_representative(email: str, name: str, password: str, locale: str | None) -> User:
-    """Create an unconfirmed account and mail the confirmation link (one transaction)."""
-    if find_user(email) is not None:
-        raise AccountError(
-            _l(
-                "An account with this e-mail address exists already. Sign in or reset your "
-                "password."
-            ),
-            field="email",
+def register_representative(email: str, name: str, password: str, locale: str | None) -> None:
+    """Create an unconfirmed account and mail the confirmation link (one transaction).
+
+    For an address that has an account already, nothing is created and its owner is told by
+    mail instead; the visitor's answer, and the work done for it (one password hash, one mail),
+    are the same either way, so registration does not tell who has an account.
+    """
+    check_password_strength(password, email)
+    password_hash = hash_password(password)
+    existing = find_user(email)
+    if existing is not None:
+        queue_mail(
+            existing.email,
+            _l("Someone tried to register with your address"),
+            "registration_attempt.txt",
+            locale=existing.locale or locale,
+            user=existing,
+            login_link=external_url("auth.login"),
+            reset_link=external_url("auth.forgot_password"),
         )
-    check_password_strength(password)
+        return
     user = User(
         email=normalise_email(email),
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=ROLE_REPRESENTATIVE,
         locale=locale,
     )
     db.session.add(user)
     db.session.flush()
     queue_confirmation(user)
-    return user
 
 
 def queue_confirmation(user: User) -> None:
@@ -115,7 +127,9 @@ def authenticate(email: str, password: str) -> User | None:
     Raises AccountError for a deactivated account, but only to someone who knows its password.
     """
     user = find_user(email)
-    if user is None:
+    if user is None or not user.password_hash:
+        # The same Argon2 work as for a wrong password, so the time taken does not tell
+        # whether the address has an account (or one whose password is still to be chosen).
         verify_password(_timing_hash(), password)
         return None
     if not verify_password(user.password_hash, password):
@@ -133,7 +147,7 @@ def _timing_hash() -> str:
     """A hash to verify against when there is no account, so both answers take as long."""
     key = "_portal_timing_hash"
     if key not in current_app.extensions:
-        current_app.extensions[key] = hash_password("timing-equaliser")
+        current_app.extensions[key] = hash_password(secrets.token_urlsafe(16))
     return current_app.extensions[key]
 
 
@@ -175,7 +189,7 @@ def password_token_user(token: str) -> User | None:
 @atomic
 def set_password(user: User, password: str) -> None:
     """Set a new password; following the mailed link also proves the address."""
-    check_password_strength(password)
+    check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
@@ -211,7 +225,7 @@ def create_user(
         raise AccountError(f"{email!r} is not an e-mail address", field="email")
     if find_user(email) is not None:
         raise AccountError(f"an account for {normalise_email(email)} exists already", "email")
-    check_password_strength(password)
+    check_password_strength(password, email)
     user = User(
         email=normalise_email(email),
         name=name or normalise_email(email).split("@")[0],

@@ -7,7 +7,9 @@ coordinators get one nobody knows (they exist so that every decision has someone
 import secrets
 from datetime import UTC, datetime, time, timedelta
 
-from portal.auth.passwords import hash_password
+from flask import current_app
+
+from portal.auth.passwords import WeakPassword, check_new_password, hash_password
 from portal.core.folding import fold
 from portal.demo.context import Demo, DemoAccount
 from portal.extensions import db
@@ -32,13 +34,22 @@ OTHER_COORDINATORS = (
 )
 
 
-def new_password() -> str:
-    """A random password, different on every run: printed once, stored only as a hash."""
-    return secrets.token_urlsafe(12)
+def new_password(email: str) -> str:
+    """A random password, different on every run: printed once, stored only as a hash.
+
+    Drawn again in the unlikely case that the password policy refuses it for `email`.
+    """
+    while True:
+        password = secrets.token_urlsafe(15)  # 20 characters, 90 random bits
+        try:
+            check_new_password(password, email, current_app.config["PORTAL_NAME"])
+        except WeakPassword:
+            continue
+        return password
 
 
 def _account(demo: Demo, label: str, email: str, name: str, role: str, countries=()) -> User:
-    password = new_password()
+    password = new_password(email)
     user = _user(demo, email, name, role, countries, password)
     demo.accounts[label] = DemoAccount(label=label, user=user, password=password)
     return user
@@ -81,9 +92,8 @@ def seed_accounts(demo: Demo) -> None:
     )
     for name, countries in OTHER_COORDINATORS:
         local = fold(name.split()[0])
-        user = _user(
-            demo, f"{local}@{DEMO_DOMAIN}", name, ROLE_COORDINATOR, countries, new_password()
-        )
+        email = f"{local}@{DEMO_DOMAIN}"
+        user = _user(demo, email, name, ROLE_COORDINATOR, countries, new_password(email))
         days_ago = demo.rng.randint(0, 20)
         user.last_login_at = datetime.combine(
             demo.today - timedelta(days=days_ago), time(8 + days_ago % 9), tzinfo=UTC
