@@ -1,11 +1,12 @@
 """Configuration classes: Development (SQLite in instance/), Testing, Production.
 
-Secrets come only from the environment. Production refuses to start without SECRET_KEY and
-DATABASE_URL. DATABASE_URL chooses the database: sqlite:///path or postgresql+psycopg://...
+Secrets come only from the environment. Production refuses to start without SECRET_KEY,
+DATABASE_URL and PUBLIC_BASE_URL. DATABASE_URL chooses the database: sqlite:///path or postgresql+psycopg://...
 """
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -19,6 +20,10 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 class Config:
     PORTAL_NAME = "Covenant of Mayors for Safer Public Spaces"
     # No pool_pre_ping: it costs a round trip to the database on every request, as much as the
@@ -26,7 +31,9 @@ class Config:
     # a server or firewall closes idle ones (PostgreSQL itself keeps them). If the database
     # restarts, the request that meets a dropped connection fails once; SQLAlchemy then discards
     # every pooled connection of that process, so the next requests get fresh ones.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
+    # hide_parameters: SQL logging (echo) and database errors show statements without their
+    # values, which include mailed links with their tokens and everything users enter.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800, "hide_parameters": True}
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long form must not expire
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # the 10 MB council decision plus the form around it
     MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -40,8 +47,15 @@ class Config:
     MAIL_SMTP_PASSWORD = os.environ.get("MAIL_SMTP_PASSWORD")
     MAIL_SMTP_STARTTLS = os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1"
     MAIL_DELIVER_AFTER_REQUEST = True
-    # Absolute base for links in e-mails sent from the command line (no request to take it from).
+    # Absolute base for links in e-mails sent from the command line (no request to take it from),
+    # and in production for every mail: a request's Host header is the sender's to choose.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    LINKS_FROM_REQUEST = True
+    # Host names the portal answers to (Flask's TRUSTED_HOSTS; any other Host gets a 400).
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS") or None
+    # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host; 0 trusts none.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    HSTS_MAX_AGE = 0  # Strict-Transport-Security on HTTPS answers when above 0
     LANGUAGES = ["en", "de", "fr", "pl", "it", "es"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
@@ -96,16 +110,26 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    DEBUG = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
+    LINKS_FROM_REQUEST = False
+    HSTS_MAX_AGE = 365 * 24 * 3600
 
     def __init__(self) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        required = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL")
+        missing = [name for name in required if not os.environ.get(name)]
         if missing:
             raise ConfigError("Production needs these environment variables: " + ", ".join(missing))
+        if os.environ.get("FLASK_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
+            # `flask run` would serve Werkzeug's interactive debugger: code execution for anyone.
+            raise ConfigError("Production never runs with FLASK_DEBUG set.")
         self.SECRET_KEY = os.environ["SECRET_KEY"]
         self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+        self.PUBLIC_BASE_URL = os.environ["PUBLIC_BASE_URL"]
+        self.TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS") or [urlsplit(self.PUBLIC_BASE_URL).hostname]
+        self.PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
 
 CONFIGS = {

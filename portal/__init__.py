@@ -1,6 +1,5 @@
 """The covenant portal: create_app builds the Flask application."""
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -21,6 +20,7 @@ def create_app(config: object | dict | None = None) -> Flask:
         static_folder="../static",
     )
     load_config(app, config)
+    register_request_ids(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -47,9 +47,15 @@ def load_config(app: Flask, config: object | dict | None) -> None:
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("portal").setLevel(logging.INFO)
-    logging.getLogger("werkzeug").setLevel(logging.INFO)
+    from portal.core.logs import configure_logging
+
+    configure_logging()
+
+
+def register_request_ids(app: Flask) -> None:
+    from portal.core.logs import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -22,6 +22,7 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
 def test_production_starts_with_secrets(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite:///:memory:")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://portal.example.eu")
     app = create_app(ProductionConfig)
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///:memory:"
     assert app.config["SESSION_COOKIE_SECURE"] is True

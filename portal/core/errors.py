@@ -1,10 +1,26 @@
-"""Error pages, switching to JSON for API clients; one helper builds every JSON error."""
+"""Error pages, switching to JSON for API clients; one helper builds every JSON error.
 
-from flask import Flask, jsonify, render_template, request
+A server error is logged once, at ERROR, with its traceback, a new incident id and the request
+id; the visitor sees a plain page (or JSON) with the incident id to quote, never a traceback.
+"""
+
+import logging
+import secrets
+
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from portal.core.logs import request_id
+
+log = logging.getLogger("portal.errors")
+_PLAIN_PAGE = (
+    '<!doctype html><html><head><meta charset="utf-8"><title>500</title></head>'
+    "<body><h1>{message}</h1><p>{incident}</p></body></html>"
+)
 
 
 class UserFacingError(Exception):
@@ -58,7 +74,28 @@ def json_error(status: int, message: str, **extra):
     return response
 
 
+def incident_id() -> str:
+    """This request's incident id, made on first use: short enough to read out on the phone."""
+    if "incident" not in g:
+        g.incident = secrets.token_hex(6)
+    return g.incident
+
+
+def log_exception(exc_info) -> None:
+    """Replaces Flask's app.log_exception: the same traceback, with both ids."""
+    log.error(
+        "Server error, incident %s, request %s: %s %s",
+        incident_id(),
+        request_id(),
+        request.method,
+        request.path,
+        exc_info=exc_info,
+    )
+
+
 def register(app: Flask) -> None:
+    app.log_exception = log_exception  # type: ignore[method-assign]
+
     @app.errorhandler(NotAllowed)
     def not_allowed(exc: NotAllowed):
         message = _("There is no such page.") if exc.hide else str(exc.message)
@@ -72,6 +109,12 @@ def register(app: Flask) -> None:
         if wants_json():
             return json_error(400, message)
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no address of the portal can be built for this request,
+        # so the answer is plain, without the layout and its links.
+        return "Bad request: this host is not served here.", 400, {"Content-Type": "text/plain"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -95,6 +138,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(exc):
         message = _("Something went wrong on our side. Nothing was changed; please try again.")
+        incident = incident_id()
         if wants_json():
-            return json_error(500, message)
-        return render_template("errors/error.html", code=500, message=message), 500
+            return json_error(500, message, incident=incident)
+        try:
+            page = render_template(
+                "errors/error.html", code=500, message=message, incident=incident
+            )
+        except Exception:  # the layout itself failed (the database is gone, say)
+            log.exception("rendering the error page of incident %s failed", incident)
+            page = _PLAIN_PAGE.format(message=escape(message), incident=escape(incident))
+        return page, 500

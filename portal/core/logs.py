@@ -1,0 +1,103 @@
+"""Logging: a request id on every answer and every log record, and no secrets in the logs.
+
+Each request gets an id: the caller's `X-Request-ID` when it is a sane token (a proxy or load
+balancer sets one), a new random one otherwise. It is sent back in the `X-Request-ID` header and
+added to each log record as `request_id` by RequestFilter, which also blanks the secrets that
+can reach a log line: the tokens in the paths of mailed links (Werkzeug's access log writes the
+path and query string of every request) and any `password`, `token` or `code` in a query string.
+"""
+
+import logging
+import re
+import secrets
+import sys
+
+from flask import Flask, g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+# Path segments that are secrets: the token after these prefixes in a mailed link.
+_SECRET_PATHS = re.compile(r"(/account/confirm/|/account/password/|/team/join/)[^\s/?#\"']+")
+_SECRET_QUERY = re.compile(
+    r"([?&](?:[^=&\s]*(?:password|token|code|secret|key)[^=&\s]*)=)[^&\s\"']*", re.IGNORECASE
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """`text` with the secrets of links and query strings blanked."""
+    return _SECRET_QUERY.sub(r"\1" + REDACTED, _SECRET_PATHS.sub(r"\1" + REDACTED, text))
+
+
+def request_id() -> str:
+    """This request's id ('-' outside a request)."""
+    if not has_request_context():
+        return "-"
+    if "request_id" not in g:
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = given if _SANE_REQUEST_ID.fullmatch(given) else secrets.token_hex(16)
+    return g.request_id
+
+
+class RequestFilter(logging.Filter):
+    """Adds `request_id` to a record and blanks the secrets in its message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id()
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class HideRows(logging.Filter):
+    """SQLAlchemy at DEBUG logs every row it reads: rows hold personal data and the outbox's
+    mailed links. Their values are left out (statements' values are, by hide_parameters)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.args = ("(values hidden)",)
+        return True
+
+
+_FILTER = RequestFilter()
+_HIDE_ROWS = HideRows()
+
+
+def configure_logging() -> None:
+    """One handler on the root logger, with the filter; Werkzeug's own records filtered at source.
+
+    Idempotent: every app of the process shares the root logger.
+    """
+    root = logging.getLogger()
+    if not any(getattr(h, "_portal", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler._portal = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(_FILTER)
+        root.addHandler(handler)
+    logging.getLogger("portal").setLevel(logging.INFO)
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.setLevel(logging.INFO)
+    # A logger's filter sees the records made on that logger, before any handler, any test's
+    # capture included: the access log lines are cleaned wherever they go.
+    if _FILTER not in werkzeug.filters:
+        werkzeug.addFilter(_FILTER)
+    engine = logging.getLogger("sqlalchemy.engine.Engine")
+    if _HIDE_ROWS not in engine.filters:
+        engine.addFilter(_HIDE_ROWS)
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        request_id()
+
+    @app.after_request
+    def send_request_id(response):
+        response.headers[REQUEST_ID_HEADER] = request_id()
+        return response
