@@ -67,7 +67,10 @@ _NOT_LETTERS = re.compile(r"[\W\d_]+")
 # Letters, marks and symbols such as emoji count as the password's own; digits, spaces and
 # punctuation around the address's words do not.
 _OWN_CATEGORIES = {"Mn", "Mc", "Me", "So"}
-_EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+_LEADING = re.compile(r"^[\W\d_]+")
+_TRAILING = re.compile(r"[\W\d_]+$")
+# Fewer different characters than this ("aaaaaaaaaaaa", "121212121212") is as weak as the list.
+_MIN_DISTINCT = 4
 
 
 def _folded(text: str) -> str:
@@ -75,10 +78,14 @@ def _folded(text: str) -> str:
 
 
 def _is_common(folded: str) -> bool:
+    """Whether the password is a common one, or one with digits or signs before or after it."""
     common = common_passwords()
     bare = folded.replace(" ", "")
-    core = _EDGES.sub("", bare)
-    return folded in common or bare in common or (len(core) >= 4 and core in common)
+    if len(set(bare)) < _MIN_DISTINCT:
+        return True
+    variants = {folded, bare, _TRAILING.sub("", bare), _LEADING.sub("", bare)}
+    variants.add(_LEADING.sub("", _TRAILING.sub("", bare)))
+    return any(len(v) >= 4 and v in common for v in variants) or folded in common
 
 
 def _words(email: str, portal_name: str) -> list[str]:
