@@ -1,7 +1,7 @@
 """Administrators manage coordinators: invite them, assign their countries, deactivate them.
 
 Every function checks permissions.can_manage_coordinators for the acting user; each change is
-one transaction (portal.core.transaction) with its invitation mail, if any.
+one transaction (portal.core.transaction) with its invitation mail, if any, and its audit entry.
 """
 
 from flask import current_app
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.auth.service import find_user, is_valid_email, make_setup_link, normalise_email
+from portal.core import audit
 from portal.core.countries import COUNTRY_CODES, country_choices
 from portal.core.errors import UserFacingError
 from portal.core.mail.outbox import queue_mail
@@ -97,6 +98,7 @@ def invite_coordinator(actor: User, email: str, name: str, countries) -> User:
             _l("An account with this e-mail address exists already."), field="email"
         ) from exc
     _queue_invitation(user, actor)
+    audit.record(actor, "coordinator.invited", user, countries=codes)
     return user
 
 
@@ -123,15 +125,19 @@ def resend_invitation(actor: User, user: User) -> None:
     if not user.active:
         raise AdminError(_l("Reactivate this coordinator first."))
     _queue_invitation(user, actor)
+    audit.record(actor, "coordinator.invitation_resent", user)
 
 
 @atomic
 def set_coordinator_countries(actor: User, user: User, countries) -> None:
     _require_admin(actor)
     codes = _country_codes(countries)
+    before = sorted(user.country_codes)
     keep = [c for c in user.countries if c.country in codes]
     added = [CoordinatorCountry(country=c) for c in codes if c not in user.country_codes]
     user.countries = keep + added
+    if before != codes:
+        audit.record(actor, "coordinator.countries_changed", user, before=before, after=codes)
 
 
 @atomic
@@ -139,4 +145,6 @@ def set_coordinator_active(actor: User, user: User, active: bool) -> None:
     """Deactivate (or reactivate) a coordinator: a deactivated one cannot sign in, is signed out,
     and is no longer asked to decide nor mailed about new applications."""
     _require_admin(actor)
+    if user.active != active:
+        audit.record(actor, f"coordinator.{'reactivated' if active else 'deactivated'}", user)
     user.active = active

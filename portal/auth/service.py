@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.auth.passwords import WeakPassword, check_new_password, hash_password, verify_password
 from portal.auth.tokens import fingerprint, make_token, read_token
+from portal.core import audit
 from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
@@ -120,27 +121,44 @@ def confirm_email(token: str) -> User | None:
     return user
 
 
-@atomic
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, if they are right; None if they are wrong.
 
     Raises AccountError for a deactivated account, but only to someone who knows its password.
+    Not one transaction: each outcome is recorded in the audit trail in its own, so that a refusal
+    keeps its entry.
     """
     user = find_user(email)
     if user is None or not user.password_hash:
         # The same Argon2 work as for a wrong password, so the time taken does not tell
         # whether the address has an account (or one whose password is still to be chosen).
         verify_password(_timing_hash(), password)
+        _sign_in_failed(None, "unknown_account")
         return None
     if not verify_password(user.password_hash, password):
+        _sign_in_failed(user, "wrong_password")
         return None
     if not user.active:
+        _sign_in_failed(user, "deactivated")
         raise AccountError(
             _l("This account is deactivated. Please contact the covenant's administrators."),
             field="email",
         )
-    user.last_login_at = utcnow()
+    _signed_in(user)
     return user
+
+
+@atomic
+def _signed_in(user: User) -> None:
+    user.last_login_at = utcnow()
+    audit.record(user, "auth.signed_in", user)
+
+
+@atomic
+def _sign_in_failed(user: User | None, reason: str) -> None:
+    """A failed sign-in, against the account when there is one (never the address that was
+    typed, nor the password)."""
+    audit.record(None, "auth.sign_in_failed", user, reason=reason)
 
 
 def _timing_hash() -> str:

@@ -1,9 +1,10 @@
 """The one way a membership changes state.
 
 `transition` checks that the move is allowed from the state the member is in *in the database*
-(not merely in memory), bumps the version, and appends the history entry, all inside the caller's
-transaction. A decision taken on a state that has changed meanwhile (another coordinator decided
-first, the applicant edited the application) is refused with StaleDecision: exactly one counts.
+(not merely in memory), bumps the version, and appends the history entry and the audit entry,
+all inside the caller's transaction. A decision taken on a state that has changed meanwhile
+(another coordinator decided first, the applicant edited the application) is refused with
+StaleDecision: exactly one counts.
 
 Who may ask for a move is decided in portal.permissions, by the service calling this.
 """
@@ -14,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from portal.core import audit
 from portal.core.errors import UserFacingError
 from portal.extensions import db
 from portal.models import Member, StatusChange, User, utcnow
@@ -135,8 +137,26 @@ def transition(
         created_at=now,
     )
     db.session.add(change)
+    audit.record(
+        actor,
+        audit_action(from_status, to_status),
+        member,
+        from_status=from_status,
+        to_status=to_status,
+    )
     db.session.flush()
     return change
+
+
+def audit_action(from_status: str, to_status: str) -> str:
+    """The audit trail's name for a move: a decision on an application or a member's change."""
+    if to_status == SUBMITTED:
+        return "application.submitted"
+    if from_status == SUBMITTED:
+        return f"application.{to_status}"
+    if to_status == APPROVED:
+        return "member.hold_lifted" if from_status == ON_HOLD else "member.reinstated"
+    return "member.put_on_hold" if to_status == ON_HOLD else f"member.{to_status}"
 
 
 def _statement_guard():

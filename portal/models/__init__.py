@@ -1,6 +1,7 @@
 """The typed models, one module per aggregate; importing this package registers them all."""
 
-from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.audit import AuditEntry
+from portal.models.base import AppendOnlyError, Base, UTCDateTime, utcnow
 from portal.models.mail import OutboxMail
 from portal.models.members import (
     CouncilDecision,
@@ -23,6 +24,8 @@ from portal.models.users import CoordinatorCountry, User
 __all__ = [
     "Action",
     "ActionComment",
+    "AppendOnlyError",
+    "AuditEntry",
     "ActionFunding",
     "ActionSpace",
     "Base",

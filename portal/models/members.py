@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    event,
     literal_column,
     text,
 )
@@ -23,7 +22,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.base import Base, UTCDateTime, append_only, utcnow
 from portal.models.enums import EnumString, LabelledEnum
 from portal.models.users import User
 
@@ -252,15 +251,4 @@ class StatusChange(Base):
     actor: Mapped[User | None] = relationship()
 
 
-class AppendOnlyError(RuntimeError):
-    """History rows are never changed or deleted."""
-
-
-@event.listens_for(StatusChange, "before_update")
-def _refuse_update(mapper, connection, target):
-    raise AppendOnlyError("status history is append-only")
-
-
-@event.listens_for(StatusChange, "before_delete")
-def _refuse_delete(mapper, connection, target):
-    raise AppendOnlyError("status history is append-only")
+append_only(StatusChange)

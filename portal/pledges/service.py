@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
+from portal.core import audit
 from portal.core.clock import today_utc
 from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
@@ -313,6 +314,8 @@ def add_comment(actor: User, action: Action, body: str) -> ActionComment:
         raise InvalidInput({"body": _l("Use at most %(max)d characters.", max=COMMENT_MAX)})
     comment = ActionComment(author_id=actor.id, body=body)
     action.comments.append(comment)
+    db.session.flush()
+    audit.record(actor, "action.commented", action, comment_id=comment.id)
     link = external_url("pledges.action", action_id=action.id)
     for representation in action.member.representatives:
         rep = representation.user
@@ -344,10 +347,13 @@ def set_good_practice(actor: User, action: Action, good: bool) -> None:
         if action.status != COMPLETED or not action.published:
             raise PledgeError(_l("Only a completed, published action can be a good practice."))
         if not action.good_practice:
+            audit.record(actor, "action.marked_good_practice", action)
             action.good_practice = True
             action.good_practice_at = utcnow()
             action.good_practice_by_id = actor.id
     else:
+        if action.good_practice:
+            audit.record(actor, "action.unmarked_good_practice", action)
         _clear_good_practice(action)
 
 

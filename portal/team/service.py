@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from portal import permissions
 from portal.auth.service import normalise_email
+from portal.core import audit
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
@@ -102,6 +103,8 @@ def invite(actor: User, member: Member, email: str) -> Invitation:
         expires_at=now + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"]),
     )
     db.session.add(invitation)
+    db.session.flush()
+    audit.record(actor, "team.invited", member, invitation_id=invitation.id)
     queue_mail(
         email,
         _l("Join %(member)s on the covenant portal", member=member.name),
@@ -122,6 +125,9 @@ def revoke(actor: User, invitation: Invitation) -> None:
         raise TeamError(_l("This invitation has been accepted already."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+        audit.record(
+            actor, "team.invitation_revoked", invitation.member, invitation_id=invitation.id
+        )
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -190,6 +196,7 @@ def accept(actor: User, invitation: Invitation | None) -> Member:
     member = invitation.member
     colleagues = representatives(member)
     db.session.add(Representation(member_id=member.id, user_id=actor.id))
+    audit.record(actor, "team.joined", member, invitation_id=invitation.id)
     link = external_url("team.team", member_id=member.id)
     for colleague in colleagues:
         if colleague.active:
@@ -237,3 +244,4 @@ def leave(actor: User, member: Member) -> None:
         )
     representation = db.session.get(Representation, (member.id, actor.id))
     db.session.delete(representation)
+    audit.record(actor, "team.left", member)
