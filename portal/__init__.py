@@ -100,6 +100,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.account.views import bp as account_bp
     from portal.admin.views import bp as admin_bp
+    from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.directory.map_views import bp as map_bp
     from portal.directory.views import bp as directory_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(map_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(audit_bp)
     register_api(app)
 
 

@@ -133,6 +133,19 @@ def can_erase_account(user, person: User) -> bool:
     return _signed_in(user) and not user.is_erased and user.id == person.id
 
 
+def can_read_audit(user) -> bool:
+    """The audit trail: administrators all of it, coordinators their countries' entries."""
+    return is_admin(user) or (_signed_in(user) and user.is_coordinator)
+
+
+def audit_countries(user) -> set[str] | None:
+    """The countries whose audit entries the user reads; None: every entry, with or without a
+    country (administrators)."""
+    if is_admin(user):
+        return None
+    return set(user.country_codes) if can_read_audit(user) else set()
+
+
 def require(allowed: bool, hide: bool = False) -> None:
     """Raise NotAllowed unless allowed (`hide`: answered 404, even the thing's existence is
     private). Views and services alike call it."""
