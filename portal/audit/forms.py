@@ -37,7 +37,7 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional(), Length(max=254)],
         description=_l("An e-mail address or an account number, such as 41."),
     )
-    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+    action = SelectField(_l("Event"), validators=[Optional()], validate_choice=False)
     target_type = SelectField(_l("Done to"), validators=[Optional()], validate_choice=False)
     target_id = StringField(
         _l("Its number"),
@@ -62,7 +62,7 @@ class AuditFilterForm(FlaskForm):
         """`countries`: those the reader may choose from; None for every country."""
         super().__init__(*args, **kwargs)
         codes = COUNTRY_CODES if countries is None else countries
-        self.action.choices = [SelectChoice("", _l("Any action"))] + [
+        self.action.choices = [SelectChoice("", _l("Any event"))] + [
             SelectChoice(name, label) for name, label in ACTIONS.items()
         ]
         self.target_type.choices = [SelectChoice("", _l("Anything"))] + [
