@@ -31,7 +31,7 @@ translations: $(STAMP)
 # Re-extract the strings and merge them into every language's catalogue (then translate the .po).
 translations-update: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location \
-		--sort-output -o portal/translations/messages.pot .
+		--sort-output --ignore-dirs='.*' -o portal/translations/messages.pot .
 	@for lang in $$($(BIN)/python -c "from config import Config; print(' '.join(l for l in Config.LANGUAGES if l != 'en'))"); do \
 		if [ -f portal/translations/$$lang/LC_MESSAGES/messages.po ]; then \
 			$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i portal/translations/messages.pot -d portal/translations -l $$lang; \

@@ -84,8 +84,15 @@ def test_no_route_changes_the_trail(app, client, admin):
 def test_administrators_read_everything_coordinators_their_countries(client, admin):
     de = add_entries(2, country="DE")
     at = add_entries(2, country="AT")
-    nowhere = add_entries(1, country=None, action="auth.sign_in_failed", target_type=None,
-                          target_id=None, target_label="", details={"reason": "unknown_account"})  # fmt: skip
+    nowhere = add_entries(
+        1,
+        country=None,
+        action="auth.sign_in_failed",
+        target_type=None,
+        target_id=None,
+        target_label="",
+        details={"reason": "unknown_account"},
+    )
     page = client.get("/admin/audit").get_data(as_text=True)
     assert sorted(shown(page)) == sorted(e.id for e in de + at + nowhere)
     assert "5 entries" in page and "no account has this address" in page
@@ -111,11 +118,23 @@ def test_filters(client, admin, db):
     coordinator = make_coordinator("DE", email="dora@ministry.example.de", name="Dora")
     other = make_coordinator("AT")
     mine = add_entries(3, actor_id=coordinator.id, actor_label=f"coordinator #{coordinator.id}")
-    theirs = add_entries(2, actor_id=other.id, actor_label=f"coordinator #{other.id}",
-                         action="member.suspended", start=START + timedelta(days=3), first_target=2000)  # fmt: skip
-    about = add_entries(1, target_type="action", target_id=77, target_label="Planters",
-                        action="action.commented", details={"comment_id": 5},
-                        start=START + timedelta(days=10))  # fmt: skip
+    theirs = add_entries(
+        2,
+        actor_id=other.id,
+        actor_label=f"coordinator #{other.id}",
+        action="member.suspended",
+        start=START + timedelta(days=3),
+        first_target=2000,
+    )
+    about = add_entries(
+        1,
+        target_type="action",
+        target_id=77,
+        target_label="Planters",
+        action="action.commented",
+        details={"comment_id": 5},
+        start=START + timedelta(days=10),
+    )
 
     def ids(query: str) -> list[int]:
         response = client.get(f"/admin/audit?{query}")
@@ -213,10 +232,17 @@ def test_labels_of_erased_accounts_and_of_accounts_the_entry_is_about(client, ad
     _db.session.delete(gone)
     _db.session.commit()
     target = make_user(role="coordinator", countries=("AT",), name="Nadia", email="n@at.example")
-    add_entries(1, action="coordinator.invited", target_type="user", target_id=target.id,
-                target_label=f"coordinator #{target.id}", country=None,
-                details={"countries": ["AT", "SI"]}, actor_id=admin.id,
-                actor_label=f"admin #{admin.id}")  # fmt: skip
+    add_entries(
+        1,
+        action="coordinator.invited",
+        target_type="user",
+        target_id=target.id,
+        target_label=f"coordinator #{target.id}",
+        country=None,
+        details={"countries": ["AT", "SI"]},
+        actor_id=admin.id,
+        actor_label=f"admin #{admin.id}",
+    )
     page = client.get("/admin/audit").get_data(as_text=True)
     assert f"Erased account (Coordinator #{number})" in page
     assert "Nadia &lt;n@at.example&gt;" in page and "Austria, Slovenia" in page
@@ -229,9 +255,15 @@ def test_the_page_makes_as_many_queries_for_sixty_entries_as_for_three(client, a
     def fill(n, start):
         for i in range(n):
             actor = actors[i % 3]
-            add_entries(1, start=start + timedelta(minutes=i), actor_id=actor.id,
-                        actor_label=f"coordinator #{actor.id}", target_type="user",
-                        target_id=actors[(i + 1) % 3].id, country=None)  # fmt: skip
+            add_entries(
+                1,
+                start=start + timedelta(minutes=i),
+                actor_id=actor.id,
+                actor_label=f"coordinator #{actor.id}",
+                target_type="user",
+                target_id=actors[(i + 1) % 3].id,
+                country=None,
+            )
 
     def queries(url):
         statements = []
