@@ -321,3 +321,14 @@ def test_the_page_in_another_language(client, admin):
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "Protokoll" in page and "Antrag angenommen" in page
     assert factories.PASSWORD not in page
+
+
+def test_long_trails_are_counted_up_to_a_limit(client, admin, monkeypatch):
+    from portal.audit import service
+
+    monkeypatch.setattr(service, "COUNT_LIMIT", 5)
+    add_entries(8)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "More than 5 entries" in page and len(shown(page)) == 8
+    monkeypatch.setattr(service, "COUNT_LIMIT", 8)
+    assert "8 entries" in client.get("/admin/audit").get_data(as_text=True)

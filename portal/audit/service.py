@@ -17,6 +17,9 @@ from portal.extensions import db
 from portal.models import AuditEntry, User
 
 PER_PAGE = 50
+# Entries are counted up to this many: past it the page says "more than 10,000", so that the
+# count costs a bounded walk over an index however long the trail grows.
+COUNT_LIMIT = 10_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 TARGET_TYPES = {
@@ -68,11 +71,18 @@ class Cursor:
 
 @dataclass
 class AuditPage:
+    """One page of entries, the number of all that match, and the cursors to the pages around."""
+
     entries: list[AuditEntry]
-    total: int
+    total: int  # at most COUNT_LIMIT + 1, which means "more than COUNT_LIMIT"
     newer: Cursor | None = None  # the cursor of the page before this one (newer entries)
     older: Cursor | None = None  # the cursor of the page after it (older entries)
     first: bool = True
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.total > COUNT_LIMIT
+
     accounts: dict[int, User] = field(default_factory=dict)  # the accounts entries are about
 
 
@@ -111,10 +121,11 @@ def read(
     per_page: int = PER_PAGE,
 ) -> AuditPage:
     """One page of entries, newest first: the newest, those older than `before`, or those
-    newer than `after`; with the number of all the entries that match."""
+    newer than `after`; with the number of the entries that match, counted up to COUNT_LIMIT."""
     permissions.require(permissions.can_read_audit(reader))
     query = scoped(reader, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    counted = query.with_only_columns(AuditEntry.id).limit(COUNT_LIMIT + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted))
     at, ident = AuditEntry.at, AuditEntry.id
     # `at <= x AND (at < x OR id < y)`: the range on `at` is what the indexes serve.
     if after is not None:

@@ -38,4 +38,5 @@ def _page(form: AuditFilterForm, page: service.AuditPage | None) -> str:
         role_label=role_label,
         target_types=service.TARGET_TYPES,
         sign_in_failures=service.SIGN_IN_FAILURES,
+        count_limit=service.COUNT_LIMIT,
     )
