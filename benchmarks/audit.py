@@ -285,10 +285,10 @@ def run_database(label: str, database_url: str, args) -> None:
         for page_label, path, header in pages[1:]:
             status, body, _ = run.get(server.port, path, header)
             shown = len(re.findall(rb'<tr id="entry-', body))
-            total = re.search(rb'role="status">([\d,]+) entr', body)
+            total = re.search(rb'role="status">\s*([^<]+?)\s*</p>', body)
             if status != 200 or not shown:
                 raise SystemExit(f"{page_label}: status {status}, {shown} entries shown")
-            print(f"  {page_label}: {total.group(1).decode()} entries match, {shown} shown")
+            print(f"  {page_label}: {total.group(1).decode()} (the page says), {shown} shown")
         with multiprocessing.Pool(args.concurrency) as pool:
             for _label, path, header in pages:
                 pool.starmap(run._warm, [(server.port, path, header)] * args.concurrency)

@@ -63,10 +63,10 @@ class AuditFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         codes = COUNTRY_CODES if countries is None else countries
         self.action.choices = [SelectChoice("", _l("Any event"))] + [
-            SelectChoice(name, label) for name, label in ACTIONS.items()
+            SelectChoice(name, str(label)) for name, label in ACTIONS.items()
         ]
         self.target_type.choices = [SelectChoice("", _l("Anything"))] + [
-            SelectChoice(name, label) for name, label in TARGET_TYPES.items()
+            SelectChoice(name, str(label)) for name, label in TARGET_TYPES.items()
         ]
         all_label = _l("All countries") if countries is None else _l("All my countries")
         self.country.choices = [SelectChoice("", all_label)] + [

@@ -1,13 +1,14 @@
 """GET /admin/audit: the audit trail, filtered and paged. There is no route that changes it."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import permissions
 from portal.audit import service
 from portal.audit.forms import AuditFilterForm
-from portal.auth.roles import role_label
-from portal.core.audit import action_label
+from portal.auth.roles import ROLE_LABELS
+from portal.core.audit import ACTIONS
+from portal.core.templating import STATUS_LABELS
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -29,14 +30,28 @@ def trail():
     return _page(form, page)
 
 
+def _translated(labels: dict) -> dict[str, str]:
+    # Each label translated once per page, not once per row that shows it.
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _page(form: AuditFilterForm, page: service.AuditPage | None) -> str:
+    roles = _translated(ROLE_LABELS)
+
+    def account_label(label: str) -> str:
+        """'coordinator #41' in the reader's words: 'Coordinator #41'."""
+        role, _, number = label.partition(" #")
+        return f"{roles.get(role, role)} #{number}"
+
     return render_template(
         "admin/audit.html",
         form=form,
         page=page,
-        action_label=action_label,
-        role_label=role_label,
-        target_types=service.TARGET_TYPES,
-        sign_in_failures=service.SIGN_IN_FAILURES,
+        trail_url=url_for("audit.trail"),
+        action_labels=_translated(ACTIONS),
+        status_labels=_translated(STATUS_LABELS),
+        account_label=account_label,
+        target_types=_translated(service.TARGET_TYPES),
+        sign_in_failures=_translated(service.SIGN_IN_FAILURES),
         count_limit=service.COUNT_LIMIT,
     )

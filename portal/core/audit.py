@@ -49,10 +49,6 @@ class AuditDetailError(ValueError):
     """Details an audit entry must not hold: a secret-looking key or a value that is not plain."""
 
 
-def action_label(action: str) -> str:
-    return str(ACTIONS.get(action, action))
-
-
 def record(
     actor: User | None,
     action: str,
