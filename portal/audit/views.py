@@ -6,9 +6,9 @@ from flask_login import current_user, login_required
 from portal import permissions
 from portal.audit import service
 from portal.audit.forms import AuditFilterForm
-from portal.auth.roles import ROLE_LABELS
 from portal.core.audit import ACTIONS
-from portal.core.templating import STATUS_LABELS
+from portal.models.members import MemberStatus
+from portal.models.users import Role
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -36,7 +36,7 @@ def _translated(labels: dict) -> dict[str, str]:
 
 
 def _page(form: AuditFilterForm, page: service.AuditPage | None) -> str:
-    roles = _translated(ROLE_LABELS)
+    roles = _translated({role.value: role.label for role in Role})
 
     def account_label(label: str) -> str:
         """'coordinator #41' in the reader's words: 'Coordinator #41'."""
@@ -49,7 +49,7 @@ def _page(form: AuditFilterForm, page: service.AuditPage | None) -> str:
         page=page,
         trail_url=url_for("audit.trail"),
         action_labels=_translated(ACTIONS),
-        status_labels=_translated(STATUS_LABELS),
+        status_labels=_translated({status.value: status.label for status in MemberStatus}),
         account_label=account_label,
         target_types=_translated(service.TARGET_TYPES),
         sign_in_failures=_translated(service.SIGN_IN_FAILURES),
