@@ -294,7 +294,7 @@ def test_a_decision_whose_mail_fails_leaves_no_entry(client, monkeypatch):
 
     monkeypatch.setattr(review, "_notify_representatives", broken)
     with pytest.raises(RuntimeError):
-        review.approve_application(member, coordinator, "", member.version)
+        review.approve_application(coordinator, member, "", member.version)
     assert _db.session.get(Member, member.id).status == "submitted"
     assert count() == 0
 
@@ -383,7 +383,6 @@ def test_comments(client, monkeypatch):
     monkeypatch.setattr(pledges, "queue_mail", broken)
     with pytest.raises(RuntimeError):
         pledges.add_comment(coordinator, action, "Second comment")
-    _db.session.rollback()
     assert len(entries(action="action.commented")) == 1
 
 
