@@ -1,7 +1,7 @@
 """the audit trail: audit_entries, append-only, with an index per filter of its page
 
 Revision ID: 0002
-Revises: 0001
+Revises: 3be9cb8fb472
 Create Date: 2026-12-01 10:05:07.380714
 
 """
@@ -13,7 +13,7 @@ import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0002'
-down_revision = '0001'
+down_revision = '3be9cb8fb472'
 branch_labels = None
 depends_on = None
 
