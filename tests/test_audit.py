@@ -429,3 +429,12 @@ def test_a_refused_team_invitation_leaves_no_entry(client):
     client.post(f"/team/{member.id}/invite", data={"email": rep.email})  # represents already
     client.post(f"/team/{member.id}/invite", data={"email": "not an address"})
     assert entries(action="team.invited") == []
+
+
+def test_a_persons_own_entries_are_in_their_data_download(client):
+    user = make_user()
+    login_as(client, user)
+    response = client.post("/account/data", data={"password": factories.PASSWORD})
+    entries_downloaded = json.loads(response.get_data(as_text=True))["audit_entries"]
+    assert [e["action"] for e in entries_downloaded] == ["auth.signed_in"]
+    assert entries_downloaded[0]["target_id"] == user.id

@@ -57,6 +57,7 @@ HANDLED_COLUMNS = {
     ("members", "created_by_id"): "kept, contact data removed",
     ("council_decisions", "uploaded_by_id"): "kept",
     ("status_changes", "actor_id"): "kept",
+    ("audit_entries", "actor_id"): "kept",
     ("actions", "created_by_id"): "kept",
     ("actions", "good_practice_by_id"): "kept",
     ("progress_updates", "author_id"): "kept",

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import (
     Action,
     ActionComment,
+    AuditEntry,
     CoordinatorCountry,
     CouncilDecision,
     Invitation,
@@ -96,6 +97,11 @@ SECTIONS: tuple[Section, ...] = (
         "history_entries",
         StatusChange.actor_id,
         ("member_id", "member.name", "from_status", "to_status", "comment", "created_at"),
+    ),
+    Section(
+        "audit_entries",
+        AuditEntry.actor_id,
+        ("at", "action", "target_type", "target_id", "target_label", "country", "details"),
     ),
     Section(
         "actions_created",
