@@ -5,6 +5,7 @@ DATABASE_URL and PUBLIC_BASE_URL. DATABASE_URL chooses the database: sqlite:///p
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,6 +86,29 @@ class Config:
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
     PRIVACY_AUTHORITY_NAME = os.environ.get("PRIVACY_AUTHORITY_NAME", "")
     PRIVACY_AUTHORITY_URL = os.environ.get("PRIVACY_AUTHORITY_URL", "")
+    # Sessions live on the server: in the database, or in Redis when REDIS_URL is set.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # A signed-in session ends after this long without a request (idle) and this long after the
+    # sign-in (absolute); coordinators and administrators get the *_PRIVILEGED limits.
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 60)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
+    SESSION_IDLE_MINUTES_PRIVILEGED = _env_int("SESSION_IDLE_MINUTES_PRIVILEGED", 15)
+    SESSION_ABSOLUTE_HOURS_PRIVILEGED = _env_int("SESSION_ABSOLUTE_HOURS_PRIVILEGED", 8)
+    # "Keep me signed in": a city representative stays signed in on that device for this many
+    # days (at most 14) without an idle limit.
+    REMEMBER_ME_DAYS = min(_env_int("REMEMBER_ME_DAYS", 14), 14)
+    # Sensitive actions ask for the password (and code) again when the sign-in is older.
+    REAUTH_MINUTES = _env_int("REAUTH_MINUTES", 5)
+    # Wrong second-factor codes in a row before code entry closes, and for how long.
+    SECOND_FACTOR_MAX_FAILURES = _env_int("SECOND_FACTOR_MAX_FAILURES", 5)
+    SECOND_FACTOR_LOCK_MINUTES = _env_int("SECOND_FACTOR_LOCK_MINUTES", 15)
+    # The store keeps a session's data this long after its last change; the limits above end it
+    # sooner. Saved only when it changes (no write per request).
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    SESSION_REFRESH_EACH_REQUEST = False
+    # Flask-Login's own remember cookie is not used ("keep me signed in" keeps the server-side
+    # session); one presented anyway is refused by the versioned user id.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -60,9 +60,11 @@ def register_request_ids(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
+    from portal.core.session_store import register as register_sessions
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    register_sessions(app)
     migrate.init_app(
         app,
         db,

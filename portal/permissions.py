@@ -155,3 +155,18 @@ def require(allowed: bool, hide: bool = False) -> None:
 
 def user_or_none(user) -> User | None:
     return user if _signed_in(user) else None
+
+
+def can_end_sessions_of(actor, user: User) -> bool:
+    """List and end a user's sessions: the user themselves, or an administrator."""
+    return _signed_in(actor) and (actor.id == user.id or actor.is_admin)
+
+
+def can_reset_second_factor(actor, user: User) -> bool:
+    """Clear a coordinator's second factor (they set it up again at their next sign-in)."""
+    return is_admin(actor) and user.is_coordinator
+
+
+def can_turn_off_second_factor(user) -> bool:
+    """Only those for whom it is optional: coordinators and administrators must keep one."""
+    return _signed_in(user) and not user.is_privileged

@@ -7,9 +7,11 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL nam
 import email
 import email.policy
 import os
+import re
 import shutil
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
@@ -155,13 +157,54 @@ def mailbox(app):
     return Mailbox(app.config["MAIL_FILE_DIR"])
 
 
+def _form_token(client, url: str) -> dict:
+    """The page's CSRF token as form data, when the app checks them."""
+    if not client.application.config.get("WTF_CSRF_ENABLED", True):
+        return {}
+    page = client.get(url).get_data(as_text=True)
+    return {"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)}
+
+
+def complete_second_factor(client, user):
+    """The code step of signing in, after the password: a code of the user's app."""
+    data = {"code": factories.totp_code(user), **_form_token(client, "/account/login/code")}
+    response = client.post("/account/login/code", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def set_up_second_factor(client, user) -> list[str]:
+    """What a person does on the set-up page: add the key shown to an app, send its code.
+    Returns the recovery codes shown."""
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    secret = re.search(r'id="secret-key">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    factories.TOTP_SECRETS[user.email] = secret
+    data = {"code": pyotp.TOTP(secret).now()}
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if token and client.application.config.get("WTF_CSRF_ENABLED", True):
+        data["csrf_token"] = token.group(1)
+    response = client.post("/account/second-factor", data=data)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", response.get_data(as_text=True))
+
+
+def sign_in(client, user, password=factories.PASSWORD):
+    """Sign `client` in as `user`: the password, then, if the user has a second factor, a code."""
+    data = {"email": user.email, "password": password, **_form_token(client, "/account/login")}
+    response = client.post("/account/login", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"] == "/account/login/code":
+        response = complete_second_factor(client, user)
+    return response
+
+
 @pytest.fixture
 def login(client):
-    """login(user) signs the test client in as that user (factories set a known password)."""
+    """login(user) signs the test client in as that user (factories set a known password and
+    the second factor of coordinators and administrators); login(user, client=other) another."""
 
-    def _login(user, password=factories.PASSWORD):
-        response = client.post("/account/login", data={"email": user.email, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    def _login(user, password=factories.PASSWORD, client=client):
+        sign_in(client, user, password)
         return user
 
     return _login

@@ -3,6 +3,9 @@
 import itertools
 from datetime import date, timedelta
 
+import pyotp
+
+from portal.auth import second_factor
 from portal.auth.passwords import hash_password
 from portal.core.folding import fold, slugify
 from portal.demo.pdf import pdf_document
@@ -31,13 +34,20 @@ def _password_hash(password: str) -> str:
     return _hash_cache[password]
 
 
+# The authenticator key of each user the factories set a second factor up for, by address.
+TOTP_SECRETS: dict[str, str] = {}
+
+
 def make_user(
     role: str = "representative",
     countries: tuple[str, ...] | list[str] = (),
     confirmed: bool = True,
     password: str = PASSWORD,
+    second_factor: bool | None = None,
     **fields,
 ) -> User:
+    """A user; coordinators and administrators with a second factor set up unless
+    `second_factor=False` (representatives only with `second_factor=True`)."""
     n = next(_seq)
     user = User(
         email=fields.pop("email", f"user{n}@city{n}.example.eu"),
@@ -50,7 +60,28 @@ def make_user(
     )
     db.session.add(user)
     db.session.commit()
+    if second_factor if second_factor is not None else role in ("coordinator", "admin"):
+        enrol_second_factor(user)
     return user
+
+
+def enrol_second_factor(user: User) -> list[str]:
+    """Set up the user's second factor as the set-up page does; the recovery codes."""
+    secret = pyotp.random_base32()
+    TOTP_SECRETS[user.email] = secret
+    return second_factor.enrol(user, secret, pyotp.TOTP(secret).now(), None)
+
+
+def totp_code(user: User) -> str:
+    """A code the user's authenticator app would show now, for a time step not used yet.
+
+    A code works once; a test that signs the same person in twice within 30 seconds is, for
+    the portal, someone signing in again later, so the last step used is forgotten first.
+    """
+    db.session.refresh(user)
+    user.totp_last_step = None
+    db.session.commit()
+    return pyotp.TOTP(TOTP_SECRETS[user.email]).now()
 
 
 def make_coordinator(*countries: str, **fields) -> User:

@@ -10,6 +10,7 @@ from portal.admin import service
 from portal.auth.service import find_user
 from portal.models import OutboxMail, User
 from tests import factories
+from tests.conftest import set_up_second_factor, sign_in
 
 NEW_PASSWORD = "coordinator password 1"
 
@@ -30,9 +31,9 @@ def test_list_shows_coordinators_with_countries_status_and_last_sign_in(client, 
     factories.make_coordinator("PL", name="Piotr Polak", active=False)
     factories.make_user(role="coordinator", countries=("FR",), password=None, name="Fleur")
     client.post("/account/logout")
-    client.post("/account/login", data={"email": active.email, "password": factories.PASSWORD})
+    sign_in(client, active)
     client.post("/account/logout")
-    client.post("/account/login", data={"email": admin.email, "password": factories.PASSWORD})
+    sign_in(client, admin)
 
     response = client.get("/admin/coordinators")
     page = response.get_data(as_text=True)
@@ -98,6 +99,7 @@ def test_invite_creates_a_coordinator_without_password_and_mails_a_set_up_link(
     client.post(link, data={"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
     response = client.post("/account/login", data={"email": user.email, "password": NEW_PASSWORD})
     assert response.status_code == 302
+    set_up_second_factor(client, user)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "You answer for: Austria, Slovenia." in page
     # The link is single-use.

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Member, OutboxMail, StatusChange, utcnow
 from portal.models.members import APPROVED, CHANGES_REQUESTED, DRAFT, REJECTED, SUBMITTED
+from tests.conftest import complete_second_factor, sign_in
 from tests.factories import make_coordinator, make_member, make_user
 
 
@@ -292,9 +293,7 @@ def test_two_coordinators_same_stale_version_exactly_one_counts(db, app, client,
     client.post("/account/logout")
 
     other = app.test_client()
-    response = other.post(
-        "/account/login", data={"email": second.email, "password": "correct horse battery"}
-    )
+    response = sign_in(other, second)
     assert response.status_code == 302
     response = other.post(
         f"/review/{member.id}/decide",
@@ -426,6 +425,7 @@ def test_the_decision_form_carries_a_working_csrf_token(app, db, client, login, 
         "/account/login",
         data={"email": coordinator.email, "password": "correct horse battery", "csrf_token": token},
     )
+    complete_second_factor(client, coordinator)
     member = _submitted()
 
     assert _decide(client, member, "approve").status_code == 400

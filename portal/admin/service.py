@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.auth.service import find_user, is_valid_email, make_setup_link, normalise_email
+from portal.auth.sessions import end_all_sessions
 from portal.core import audit
 from portal.core.countries import COUNTRY_CODES, country_choices
 from portal.core.errors import UserFacingError
@@ -148,3 +149,5 @@ def set_coordinator_active(actor: User, user: User, active: bool) -> None:
     if user.active != active:
         audit.record(actor, f"coordinator.{'reactivated' if active else 'deactivated'}", user)
     user.active = active
+    if not active:
+        end_all_sessions(user)

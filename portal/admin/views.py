@@ -8,6 +8,8 @@ from portal import permissions
 from portal.admin import service
 from portal.admin.forms import CountriesForm, InviteCoordinatorForm
 from portal.core.forms import show_error
+from portal.auth import second_factor, sessions
+from portal.auth.reauth import require_recent_auth
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,6 +37,7 @@ def coordinators():
 
 
 @bp.route("/coordinators/invite", methods=["GET", "POST"])
+@require_recent_auth
 def invite():
     form = InviteCoordinatorForm()
     if form.validate_on_submit():
@@ -52,6 +55,7 @@ def invite():
 
 
 @bp.route("/coordinators/<int:user_id>", methods=["GET", "POST"])
+@require_recent_auth
 def coordinator(user_id: int):
     user = _coordinator_or_404(user_id)
     # On POST only what was sent counts: a form with every box unticked must not fall back to
@@ -66,10 +70,16 @@ def coordinator(user_id: int):
         else:
             flash(_("The countries of %(name)s are saved.", name=user.name), "success")
             return redirect(url_for("admin.coordinators"))
-    return render_template("admin/coordinator.html", form=form, coordinator=user)
+    return render_template(
+        "admin/coordinator.html",
+        form=form,
+        coordinator=user,
+        sign_ins=sessions.open_sign_ins(current_user, user),
+    )
 
 
 @bp.route("/coordinators/<int:user_id>/deactivate", methods=["POST"])
+@require_recent_auth
 def deactivate(user_id: int):
     user = _coordinator_or_404(user_id)
     service.set_coordinator_active(current_user, user, False)
@@ -78,6 +88,7 @@ def deactivate(user_id: int):
 
 
 @bp.route("/coordinators/<int:user_id>/reactivate", methods=["POST"])
+@require_recent_auth
 def reactivate(user_id: int):
     user = _coordinator_or_404(user_id)
     service.set_coordinator_active(current_user, user, True)
@@ -95,3 +106,28 @@ def resend_invitation(user_id: int):
     else:
         flash(_("A new invitation is on its way to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.coordinators"))
+
+
+@bp.route("/coordinators/<int:user_id>/second-factor/reset", methods=["POST"])
+@require_recent_auth
+def reset_second_factor(user_id: int):
+    user = _coordinator_or_404(user_id)
+    second_factor.reset(current_user, user)
+    flash(
+        _(
+            "The second factor of %(name)s is reset and their sessions are ended; they set it "
+            "up again when they next sign in.",
+            name=user.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.coordinator", user_id=user.id))
+
+
+@bp.route("/coordinators/<int:user_id>/sessions/end", methods=["POST"])
+@require_recent_auth
+def end_sessions(user_id: int):
+    user = _coordinator_or_404(user_id)
+    sessions.end_sessions_of(current_user, user)
+    flash(_("%(name)s is signed out everywhere.", name=user.name), "success")
+    return redirect(url_for("admin.coordinator", user_id=user.id))

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalise_password
 
@@ -84,3 +84,76 @@ class AccountForm(FlaskForm):
     def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = languages
+
+
+def _code_field() -> StringField:
+    return StringField(
+        _l("Code from your authenticator app"),
+        validators=[Optional(), Length(max=12)],
+        description=_l("The 6-digit code your app shows for this portal now."),
+    )
+
+
+def _recovery_code_field() -> StringField:
+    return StringField(
+        _l("Recovery code"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("One of the ten codes you saved when you set up the second factor."),
+    )
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or else one of the recovery codes."""
+
+    code = _code_field()
+    recovery_code = _recovery_code_field()
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not (self.code.data or "").strip() and not (self.recovery_code.data or "").strip():
+            self.code.errors.append(_l("Enter the code from your app, or a recovery code."))
+            return False
+        return True
+
+
+class SetupSecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[InputRequired(message=_l("Enter the code your app shows.")), Length(max=12)],
+        description=_l("After adding the portal to your app, enter the 6-digit code it shows."),
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[InputRequired(), Length(max=4 * MAX_PASSWORD_LENGTH)]
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(), _password_length],
+        description=_NEW_PASSWORD_HINT,
+    )
+    password_again = PasswordField(
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ConfirmIdentityForm(CodeForm):
+    """The password again, and for those who have one, a code of the second factor."""
+
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(), Length(max=4 * MAX_PASSWORD_LENGTH)]
+    )
+    code = _code_field()
+    recovery_code = _recovery_code_field()
+
+    def __init__(self, *args, needs_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs_code = needs_code
+
+    def validate(self, extra_validators=None) -> bool:
+        if not self.needs_code:
+            return FlaskForm.validate(self, extra_validators)
+        return super().validate(extra_validators)

@@ -7,7 +7,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.auth import second_factor
 from portal.auth.passwords import WeakPassword, check_new_password, hash_password, verify_password
+from portal.auth.sessions import end_all_sessions
 from portal.auth.tokens import fingerprint, make_token, read_token
 from portal.core import audit
 from portal.core.countries import COUNTRY_CODES
@@ -29,8 +31,23 @@ def normalise_email(email: str) -> str:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: a deactivated account's open sessions end with its next request."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """Flask-Login's loader for the id "<user id>:<session version>" kept in a session.
+
+    A deactivated account's sessions, and any session or cookie from before its version was
+    raised (sessions ended), no longer load it.
+    """
+    number, _, version = user_id.partition(":")
+    if not (number.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def active_user(user_id) -> User | None:
+    """The account with this id, if it exists and is active."""
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     return user if user is not None and user.active else None
 
 
@@ -144,7 +161,6 @@ def authenticate(email: str, password: str) -> User | None:
             _l("This account is deactivated. Please contact the covenant's administrators."),
             field="email",
         )
-    _signed_in(user)
     return user
 
 
@@ -206,11 +222,25 @@ def password_token_user(token: str) -> User | None:
 
 @atomic
 def set_password(user: User, password: str) -> None:
-    """Set a new password; following the mailed link also proves the address."""
+    """Set a new password from a mailed link; following it also proves the address.
+
+    Every session of the user ends.
+    """
     check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
+    end_all_sessions(user)
+
+
+@atomic
+def change_password(actor: User, current: str, new: str, current_key: str | None) -> None:
+    """Change the password from the account page; the actor's other sessions end."""
+    if not verify_password(actor.password_hash, current):
+        raise AccountError(_l("This is not your current password."), field="current_password")
+    check_password_strength(new, user.email)
+    actor.password_hash = hash_password(new)
+    end_all_sessions(actor, keep_key=current_key)
 
 
 def make_setup_link(user: User) -> str:
@@ -266,3 +296,15 @@ def update_account(actor: User, name: str, locale: str | None) -> None:
         raise AccountError(_l("Please choose one of the languages offered."), field="locale")
     actor.name = name
     actor.locale = locale
+
+
+def confirm_identity(actor: User, password: str, code: str = "", recovery_code: str = "") -> None:
+    """The signed-in person proves again who they are: the password, and the second factor's
+    code when they have one. Raises AccountError or SecondFactorError.
+
+    Not atomic: a wrong code is counted (second_factor.verify keeps its own transactions).
+    """
+    if not verify_password(actor.password_hash, password):
+        raise AccountError(_l("This is not your password."), field="password")
+    if actor.has_second_factor:
+        second_factor.verify(actor, code=code, recovery_code=recovery_code)

@@ -1,7 +1,6 @@
 """Account pages: register, confirm, sign in and out, reset or set a password."""
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -12,9 +11,10 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from portal.auth import service
+from portal.auth import guard, second_factor, second_factor_views, service, session_views
+from portal.auth.blueprint import bp
 from portal.auth.forms import AccountForm, EmailForm, LoginForm, RegisterForm, SetPasswordForm
 from portal.auth.people import person_label
 from portal.core.forms import show_error
@@ -22,9 +22,11 @@ from portal.core.links import is_local_url
 from portal.core.templating import LANGUAGE_NAMES
 from portal.extensions import limiter
 
-bp = Blueprint("auth", __name__, url_prefix="/account")
 # Every page names people through this filter, so an erased account reads as a pseudonym.
 bp.add_app_template_filter(person_label, "person")
+__all__ = ["bp", "second_factor_views", "session_views"]  # those modules add their pages to bp
+
+guard.register(bp)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -85,17 +87,18 @@ def login():
         if user is None:
             form.password.errors.append(_("The e-mail address or the password is wrong."))
         else:
-            login_user(user, remember=form.remember.data)
-            if not user.is_confirmed:
-                flash(_("Please confirm your e-mail address with the link we sent you."), "info")
-            return redirect(next_url if is_local_url(next_url) else url_for("pages.dashboard"))
+            target = next_url if is_local_url(next_url) else url_for("pages.dashboard")
+            if user.has_second_factor:
+                second_factor_views.await_code(user, form.remember.data, target)
+                return redirect(url_for("auth.login_code"))
+            return guard.finish_sign_in(user, form.remember.data, target)
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    guard.end_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("pages.home"))
 
@@ -147,4 +150,10 @@ def account():
             session.pop("lang", None)
             flash(_("Your account is saved."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template(
+        "auth/account.html",
+        form=form,
+        sign_ins=session_views.open_sign_ins(),
+        current_key=guard.current_sign_in_key(),
+        recovery_codes_left=second_factor.recovery_codes_left(current_user),
+    )

@@ -19,6 +19,7 @@ from portal.models.pledges import (
     ReminderSent,
 )
 from portal.models.publicdata import DataVersion
+from portal.models.sessions import RecoveryCode, ServerSession, SignIn
 from portal.models.users import CoordinatorCountry, User
 
 __all__ = [
@@ -36,8 +37,11 @@ __all__ = [
     "Member",
     "OutboxMail",
     "ProgressUpdate",
+    "RecoveryCode",
     "ReminderSent",
     "Representation",
+    "ServerSession",
+    "SignIn",
     "StatusChange",
     "User",
     "UTCDateTime",

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -23,6 +23,8 @@ ROLE_REPRESENTATIVE = Role.REPRESENTATIVE
 ROLE_COORDINATOR = Role.COORDINATOR
 ROLE_ADMIN = Role.ADMIN
 ROLES = tuple(Role)
+# Roles that must sign in with a second factor and get the shorter session limits.
+PRIVILEGED_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 class User(UserMixin, Base):
@@ -42,6 +44,18 @@ class User(UserMixin, Base):
     # Set when the person erased their account: the row stays, stripped of everything personal,
     # so that the history they took part in still names "a former representative #id".
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Raised whenever every session of the user must end (password changed or reset, second
+    # factor changed, deactivated, signed out everywhere): it is part of the id Flask-Login keeps
+    # in each session, so a session or cookie from before no longer loads the user.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The TOTP key, encrypted (auth.second_factor); None while no second factor is set up.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last 30-second time step whose code was accepted: a code works once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Wrong codes in a row, and until when code entry is closed after too many.
+    second_factor_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    second_factor_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     countries: Mapped[list["CoordinatorCountry"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorCountry.country"
@@ -50,6 +64,18 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the id kept in the session carries the version
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_privileged(self) -> bool:
+        """Coordinators and administrators: a second factor is required of them."""
+        return self.role in PRIVILEGED_ROLES
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_confirmed(self) -> bool:
