@@ -9,6 +9,7 @@ import email.policy
 import os
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
@@ -20,7 +21,9 @@ from sqlalchemy import text
 
 from config import TestingConfig
 from portal import create_app
+from portal.core import clock
 from portal.extensions import db as _db
+from portal.extensions import limiter
 from portal.models import Base
 from tests import factories
 
@@ -107,6 +110,25 @@ def _clean_state(app):
 
 
 @pytest.fixture
+def strict_app(app):
+    """A second app on the suite's database with the protections of development and production."""
+
+    def build(**overrides):
+        strict = create_app({**app.config, **overrides})
+        built.append(strict)
+        return strict
+
+    built = []
+    saved = (limiter.enabled, limiter.initialized)
+    yield build
+    # The limiter object is shared by every app of the process: leave it as the suite had it.
+    limiter.enabled, limiter.initialized = saved
+    for strict in built:
+        with strict.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app):
     return _db
 
@@ -179,7 +201,7 @@ def set_up_second_factor(client, user) -> list[str]:
     page = client.get("/account/second-factor").get_data(as_text=True)
     secret = re.search(r'id="secret-key">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
     factories.TOTP_SECRETS[user.email] = secret
-    data = {"code": pyotp.TOTP(secret).now()}
+    data = {"code": pyotp.TOTP(secret).at(clock.now_utc())}
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     if token and client.application.config.get("WTF_CSRF_ENABLED", True):
         data["csrf_token"] = token.group(1)
@@ -208,3 +230,23 @@ def login(client):
         return user
 
     return _login
+
+
+class Clock:
+    """The portal's clock, stopped at the real time and moved on by the test."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    stopped = Clock(clock.now_utc())
+    monkeypatch.setattr(clock, "now_utc", stopped)
+    return stopped

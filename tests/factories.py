@@ -7,6 +7,7 @@ import pyotp
 
 from portal.auth import second_factor
 from portal.auth.passwords import hash_password
+from portal.core import clock
 from portal.core.folding import fold, slugify
 from portal.demo.pdf import pdf_document
 from portal.extensions import db
@@ -69,7 +70,7 @@ def enrol_second_factor(user: User) -> list[str]:
     """Set up the user's second factor as the set-up page does; the recovery codes."""
     secret = pyotp.random_base32()
     TOTP_SECRETS[user.email] = secret
-    return second_factor.enrol(user, secret, pyotp.TOTP(secret).now(), None)
+    return second_factor.enrol(user, secret, pyotp.TOTP(secret).at(clock.now_utc()), None)
 
 
 def totp_code(user: User) -> str:
@@ -81,7 +82,7 @@ def totp_code(user: User) -> str:
     db.session.refresh(user)
     user.totp_last_step = None
     db.session.commit()
-    return pyotp.TOTP(TOTP_SECRETS[user.email]).now()
+    return pyotp.TOTP(TOTP_SECRETS[user.email]).at(clock.now_utc())
 
 
 def make_coordinator(*countries: str, **fields) -> User:

@@ -2,33 +2,11 @@
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
-from portal.extensions import db as _db
 from portal.extensions import limiter
 from portal.models import User
 from tests import factories
-
-
-@pytest.fixture
-def strict_app(app):
-    """A second app on the suite's database with the protections of development and production."""
-
-    def build(**overrides):
-        strict = create_app({**app.config, **overrides})
-        built.append(strict)
-        return strict
-
-    built = []
-    saved = (limiter.enabled, limiter.initialized)
-    yield build
-    # The limiter object is shared by every app of the process: leave it as the suite had it.
-    limiter.enabled, limiter.initialized = saved
-    for strict in built:
-        with strict.app_context():
-            _db.engine.dispose()
 
 
 def csrf_token(page: str) -> str:
