@@ -43,6 +43,10 @@ def sign_in(page, user) -> None:
     page.fill("#email", user.email)
     page.fill("#password", factories.PASSWORD)
     page.locator("main").get_by_role("button", name="Sign in").click()
+    if user.has_second_factor:
+        page.wait_for_url("**/account/login/code")
+        page.get_by_label("Code from your authenticator app").fill(factories.totp_code(user))
+        page.locator("main").get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/dashboard")
 
 
