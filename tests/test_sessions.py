@@ -342,3 +342,16 @@ def test_users_have_a_session_version_that_rises_when_sessions_end(client, login
     client.post("/account/sessions/end-others")
     assert db.session.get(User, user.id).session_version == version + 1
     assert signed_in(client)
+
+
+def test_an_id_kept_from_before_the_sessions_ended_no_longer_loads_the_user(client, login, db):
+    from portal.auth.service import load_user
+
+    user = login(factories.make_user())
+    kept = user.get_id()
+    assert load_user(kept) == user
+    client.post("/account/sessions/end-others")
+    db.session.refresh(user)
+    assert load_user(kept) is None
+    assert load_user(user.get_id()) == user
+    assert load_user(str(user.id)) is None  # the plain id of a Flask-Login remember cookie
