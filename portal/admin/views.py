@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 from portal import permissions
 from portal.admin import service
 from portal.admin.forms import CountriesForm, InviteCoordinatorForm
-from portal.core.forms import show_error
 from portal.auth import second_factor, sessions
 from portal.auth.reauth import require_recent_auth
+from portal.core.forms import show_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

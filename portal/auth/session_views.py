@@ -9,6 +9,7 @@ from portal.auth import guard, second_factor, service, sessions
 from portal.auth.blueprint import bp
 from portal.auth.forms import ChangePasswordForm, ConfirmIdentityForm
 from portal.auth.reauth import mark_authenticated, require_recent_auth
+from portal.core.forms import show_error
 from portal.core.links import is_local_url
 from portal.extensions import limiter
 
@@ -59,7 +60,7 @@ def change_password():
                 guard.current_sign_in_key(),
             )
         except service.AccountError as exc:
-            getattr(form, exc.field or "password").errors.append(exc.message)
+            show_error(form, exc)
         else:
             guard.keep_current_session(current_user)
             flash(_("Your password is changed. Your other sessions are ended."), "success")
@@ -83,7 +84,7 @@ def reauthenticate():
                 recovery_code=form.recovery_code.data or "",
             )
         except (service.AccountError, second_factor.SecondFactorError) as exc:
-            getattr(form, exc.field or "password").errors.append(exc.message)
+            show_error(form, exc)
         else:
             mark_authenticated()
             return redirect(target)

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from portal import permissions
 from portal.core import clock
+from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import SignIn, User
 
@@ -72,22 +73,23 @@ def limits(user: User, remember: bool) -> tuple[timedelta | None, timedelta]:
     )
 
 
-def start_sign_in(user: User, user_agent: str, remember: bool) -> SignIn:
-    """Record a new signed-in browser of this user."""
+@atomic
+def start_sign_in(actor: User, user_agent: str, remember: bool) -> SignIn:
+    """Record a new signed-in browser of this actor."""
     browser, system = describe_user_agent(user_agent)
     now = clock.now_utc()
     record = SignIn(
         key=secrets.token_urlsafe(32),
-        user_id=user.id,
+        user_id=actor.id,
         browser=browser,
         system=system,
         remember=remember,
         started_at=now,
         last_seen_at=now,
     )
-    user.last_login_at = now
+    actor.last_login_at = now
     db.session.add(record)
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -103,20 +105,23 @@ def live_sign_in(user: User, key: str | None) -> SignIn | None:
     if now - record.started_at > absolute or (
         idle is not None and now - record.last_seen_at > idle
     ):
-        record.ended_at = now
-        db.session.commit()
+        end_sign_in(record)
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
-        record.last_seen_at = now
-        db.session.commit()
+        _seen(record, now)
     return record
 
 
+@atomic
+def _seen(record: SignIn, now) -> None:
+    record.last_seen_at = now
+
+
+@atomic
 def end_sign_in(record: SignIn) -> None:
-    """Signing out: this one session ends."""
+    """This one session ends (signing out, or its time is up)."""
     if record.ended_at is None:
         record.ended_at = clock.now_utc()
-    db.session.commit()
 
 
 def open_sign_ins(actor: User, user: User) -> list[SignIn]:
@@ -131,6 +136,7 @@ def open_sign_ins(actor: User, user: User) -> list[SignIn]:
     )
 
 
+@atomic
 def end_other_sign_in(actor: User, record_id: int, current_key: str | None) -> bool:
     """End one of the actor's other sessions; False if there is no such open session."""
     record = db.session.get(SignIn, record_id)
@@ -139,7 +145,6 @@ def end_other_sign_in(actor: User, record_id: int, current_key: str | None) -> b
     if record.key == current_key:
         return False
     record.ended_at = clock.now_utc()
-    db.session.commit()
     return True
 
 
@@ -157,24 +162,22 @@ def end_all_sessions(user: User, keep_key: str | None = None) -> int:
     """End every session of the user (but the one named `keep_key`), remember-me included.
 
     Raises the user's session version: sessions and cookies from before no longer load the
-    user. The session kept must be given the new id (auth.guard.keep_current_session). No
-    commit: the caller's change and this end together.
+    user. The session kept must be given the new id (auth.guard.keep_current_session). Part of
+    the caller's transaction: the caller's change and this end together.
     """
     user.session_version = (user.session_version or 0) + 1
     return close_sign_ins(user, keep_key)
 
 
+@atomic
 def end_other_sessions(actor: User, current_key: str | None) -> int:
     """The actor ends all their other sessions; the number ended."""
     permissions.require(permissions.can_end_sessions_of(actor, actor))
-    ended = end_all_sessions(actor, keep_key=current_key)
-    db.session.commit()
-    return ended
+    return end_all_sessions(actor, keep_key=current_key)
 
 
+@atomic
 def end_sessions_of(actor: User, user: User) -> int:
     """An administrator signs a user out everywhere."""
     permissions.require(permissions.can_end_sessions_of(actor, user))
-    ended = end_all_sessions(user)
-    db.session.commit()
-    return ended
+    return end_all_sessions(user)
