@@ -131,3 +131,18 @@ def test_the_mechanism_guards_any_view():
         assert not auth_is_recent()
     response = app.test_client().get("/export")
     assert response.headers["Location"] == "/account/confirm-identity?next=/export"
+
+
+def test_downloading_or_erasing_ones_data_asks_again_when_the_sign_in_is_old(
+    client, login, db, frozen_clock
+):
+    user = login(factories.make_user())
+    frozen_clock.advance(minutes=6)
+    for url in ("/account/data", "/account/delete"):
+        response = client.get(url)
+        assert response.headers["Location"] == f"/account/confirm-identity?next={url}", url
+    response = client.post(
+        "/account/delete", data={"password": factories.PASSWORD, "understood": "y"}
+    )
+    assert response.headers["Location"].startswith("/account/confirm-identity")
+    assert db.session.get(User, user.id).erased_at is None

@@ -355,3 +355,19 @@ def test_an_id_kept_from_before_the_sessions_ended_no_longer_loads_the_user(clie
     assert load_user(kept) is None
     assert load_user(user.get_id()) == user
     assert load_user(str(user.id)) is None  # the plain id of a Flask-Login remember cookie
+
+
+def test_erasing_the_account_ends_its_sessions_and_removes_their_records(app, client, login, db):
+    user = login(factories.make_user(second_factor=True))
+    laptop = app.test_client()
+    sign_in(laptop, user)
+    thief = copy_of(app, client)
+    page = client.get("/account/delete").get_data(as_text=True)
+    assert page
+    response = client.post(
+        "/account/delete", data={"password": factories.PASSWORD, "understood": "y"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert not signed_in(laptop) and not signed_in(thief)
+    assert db.session.scalar(select(func.count(SignIn.id)).where(SignIn.user_id == user.id)) == 0
+    assert db.session.get(User, user.id).totp_secret is None

@@ -14,6 +14,7 @@ What happens to each kind of data, in one transaction:
   phone) is removed from those they created and from any whose contact address was theirs. A
   draft that only they represented is deleted with its council decision files: nobody else could
   continue it.
+- Every session ends and its record goes; the second factor (key and recovery codes) goes.
 - Invitations addressed to them and every mail to their address (queued or sent) are deleted;
   links mailed to them stop working, as the account they were for is gone.
 - If they were the last representative of a member, that member's coordinators are told by mail.
@@ -30,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from portal import permissions
+from portal.auth.sessions import end_all_sessions
 from portal.core import clock, transaction
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
@@ -43,7 +45,9 @@ from portal.models import (
     Invitation,
     Member,
     OutboxMail,
+    RecoveryCode,
     Representation,
+    SignIn,
     User,
 )
 from portal.models.members import DRAFT
@@ -66,6 +70,8 @@ HANDLED_COLUMNS = {
     ("invitations", "accepted_by_id"): "deleted",
     ("invitations", "email"): "deleted",
     ("outbox_mails", "recipient"): "deleted",
+    ("sign_ins", "user_id"): "deleted (every session ended first)",
+    ("recovery_codes", "user_id"): "deleted",
 }
 
 
@@ -119,6 +125,9 @@ def erase_account(actor: User, user: User) -> Erasure:
         )
     )
     db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == email))
+    end_all_sessions(user)
+    db.session.execute(delete(SignIn).where(SignIn.user_id == user.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     _strip(user)
     for identifier in files:
         # The files go only once the rows pointing to them are gone for good.
@@ -241,4 +250,8 @@ def _strip(user: User) -> None:
     user.locale = None
     user.email_confirmed_at = None
     user.last_login_at = None
+    user.totp_secret = None
+    user.totp_enrolled_at = None
+    user.totp_last_step = None
+    user.second_factor_locked_until = None
     user.erased_at = clock.now_utc()

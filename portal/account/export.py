@@ -28,7 +28,9 @@ from portal.models import (
     Member,
     OutboxMail,
     ProgressUpdate,
+    RecoveryCode,
     Representation,
+    SignIn,
     StatusChange,
     User,
 )
@@ -61,10 +63,18 @@ ACCOUNT_FIELDS = (
     "created_at",
     "email_confirmed_at",
     "last_login_at",
+    "totp_enrolled_at",
 )
 
 SECTIONS: tuple[Section, ...] = (
     Section("countries", CoordinatorCountry.user_id, ("country",)),
+    Section(
+        "sessions",
+        SignIn.user_id,
+        ("browser", "system", "remember", "started_at", "last_seen_at", "ended_at"),
+    ),
+    # Only whether each recovery code was used: the codes themselves are kept as hashes.
+    Section("recovery_codes", RecoveryCode.user_id, ("used_at",)),
     Section("representations", Representation.user_id, ("member_id", "member.name", "created_at")),
     Section(
         "applications",

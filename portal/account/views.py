@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from portal.account import erasure, export
 from portal.account.confirm import password_confirmed
 from portal.account.forms import ConfirmPasswordForm, DeleteAccountForm
+from portal.auth.reauth import require_recent_auth
 from portal.core import clock
 from portal.core.forms import show_error
 from portal.extensions import limiter
@@ -34,6 +35,7 @@ def _confirmed(form: ConfirmPasswordForm) -> bool:
 @bp.route("/data", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10/hour", methods=["POST"])
+@require_recent_auth
 def download():
     form = ConfirmPasswordForm()
     if _confirmed(form):
@@ -50,6 +52,7 @@ def download():
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10/hour", methods=["POST"])
+@require_recent_auth
 def delete():
     form = DeleteAccountForm()
     if _confirmed(form):

@@ -1,7 +1,7 @@
 """server-side sessions, sign-in records and the second factor
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 3be9cb8fb472
 Create Date: 2026-12-01 10:14:33.404326
 
 """
@@ -12,8 +12,8 @@ import portal.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '3be9cb8fb472'
 branch_labels = None
 depends_on = None
 
