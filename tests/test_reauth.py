@@ -146,3 +146,11 @@ def test_downloading_or_erasing_ones_data_asks_again_when_the_sign_in_is_old(
     )
     assert response.headers["Location"].startswith("/account/confirm-identity")
     assert db.session.get(User, user.id).erased_at is None
+
+
+def test_the_new_password_follows_the_password_policy(client, login, db):
+    user = login(factories.make_user())
+    before = password_of(db, user)
+    page = change(client, new="password1234").get_data(as_text=True)
+    assert 'id="password-error"' in page
+    assert password_of(db, user) == before

@@ -238,7 +238,7 @@ def change_password(actor: User, current: str, new: str, current_key: str | None
     """Change the password from the account page; the actor's other sessions end."""
     if not verify_password(actor.password_hash, current):
         raise AccountError(_l("This is not your current password."), field="current_password")
-    check_password_strength(new, user.email)
+    check_password_strength(new, actor.email)
     actor.password_hash = hash_password(new)
     end_all_sessions(actor, keep_key=current_key)
 
