@@ -107,6 +107,9 @@ def test_the_main_journeys_leave_no_secret_in_the_logs(
     reviewer.form_post(
         "/account/login", data={"email": coordinator.email, "password": factories.PASSWORD}
     )
+    code = factories.totp_code(coordinator)
+    reviewer.secrets.add(code)
+    reviewer.form_post("/account/login/code", data={"code": code})
     response = reviewer.form_post(
         f"/review/{member.id}/decide",
         data={"decision": "approve", "version": member.version, "comment": "Welcome"},
