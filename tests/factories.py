@@ -19,6 +19,7 @@ from portal.models import (
     Member,
     ProgressUpdate,
     Representation,
+    SignIn,
     User,
     utcnow,
 )
@@ -67,10 +68,15 @@ def make_user(
 
 
 def enrol_second_factor(user: User) -> list[str]:
-    """Set up the user's second factor as the set-up page does; the recovery codes."""
+    """Set up the user's second factor as the set-up page stores it (test data: no audit entry);
+    the recovery codes."""
     secret = pyotp.random_base32()
     TOTP_SECRETS[user.email] = secret
-    return second_factor.enrol(user, secret, pyotp.TOTP(secret).at(clock.now_utc()), None)
+    user.totp_secret = second_factor.encrypt_secret(secret)
+    user.totp_enrolled_at = utcnow()
+    codes = second_factor.issue_recovery_codes(user)
+    db.session.commit()
+    return codes
 
 
 def totp_code(user: User) -> str:
@@ -218,3 +224,20 @@ def make_council_decision(member: Member, content: bytes | None = None):
     db.session.add(decision)
     db.session.commit()
     return decision
+
+
+def make_sign_in(user: User, **fields) -> SignIn:
+    """An open sign-in record of the user, as signing in leaves it (test data: no audit entry)."""
+    now = utcnow()
+    record = SignIn(
+        key=fields.pop("key", f"sign-in-{next(_seq)}"),
+        user_id=user.id,
+        browser=fields.pop("browser", "Firefox"),
+        system=fields.pop("system", "Linux"),
+        started_at=fields.pop("started_at", now),
+        last_seen_at=fields.pop("last_seen_at", now),
+        **fields,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record

@@ -13,6 +13,7 @@ from portal.extensions import db as _db
 from portal.models import AppendOnlyError, AuditEntry, Invitation, Member, User, utcnow
 from portal.pledges import service as pledges
 from tests import factories
+from tests.conftest import sign_in
 from tests.factories import make_action, make_coordinator, make_member, make_user
 
 
@@ -47,9 +48,7 @@ def check(entry, actor, target_type, target, country, *never):
 
 def login_as(client, user):
     client.post("/account/logout")
-    response = client.post(
-        "/account/login", data={"email": user.email, "password": factories.PASSWORD}
-    )
+    response = sign_in(client, user)
     assert response.status_code == 302
 
 

@@ -1,7 +1,7 @@
 """server-side sessions, sign-in records and the second factor
 
 Revision ID: 0003
-Revises: 3be9cb8fb472
+Revises: 0002
 Create Date: 2026-12-01 10:14:33.404326
 
 """
@@ -13,7 +13,7 @@ import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '3be9cb8fb472'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -49,7 +49,8 @@ def finish_sign_in(user: User, remember: bool, target: str):
 def end_session() -> None:
     """Sign out: this session's record ends, its data goes and the browser gets a new id."""
     if current_user.is_authenticated:
-        record = sessions.live_sign_in(current_user, session.get(SIGN_IN_KEY))
+        found = sessions.find_sign_in(session.get(SIGN_IN_KEY))
+        record = sessions.live_sign_in(current_user, found)
         if record is not None:
             sessions.end_sign_in(record)
     _forget()
@@ -75,12 +76,13 @@ def register(bp: Blueprint) -> None:
     def check_sign_in():
         if request.endpoint == "static":
             return None
+        found = sessions.find_sign_in(session.get(SIGN_IN_KEY))
         if not current_user.is_authenticated:
             if "_user_id" in session:  # its sessions were ended, or the account deactivated
                 _forget()
                 flash(_("You were signed out. Please sign in again."), "info")
             return None
-        if sessions.live_sign_in(current_user, session.get(SIGN_IN_KEY)) is None:
+        if sessions.live_sign_in(current_user, found) is None:
             _forget()
             flash(_("You were signed out. Please sign in again."), "info")
             return None

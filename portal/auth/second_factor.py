@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from portal import permissions
 from portal.auth.passwords import hash_password, verify_password
 from portal.auth.sessions import end_all_sessions
-from portal.core import clock
+from portal.core import audit, clock
 from portal.core.errors import UserFacingError
 from portal.core.transaction import atomic
 from portal.extensions import db
@@ -93,7 +93,14 @@ def _digits(code: str) -> str:
     return "".join(ch for ch in (code or "") if ch in "0123456789" and ch.isascii())
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def encrypt_secret(secret: str) -> str:
+    """The TOTP key as stored."""
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def issue_recovery_codes(user: User) -> list[str]:
+    """Ten new recovery codes in place of the user's old ones, stored hashed; part of the
+    caller's transaction. Returns them, to be shown once."""
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
@@ -115,13 +122,15 @@ def enrol(actor: User, secret: str, code: str, current_key: str | None) -> list[
             _l("This code is not right. Check the time on your device and try the new code."),
             field="code",
         )
-    actor.totp_secret = _fernet().encrypt(secret.encode()).decode()
+    replaced = actor.totp_secret is not None
+    actor.totp_secret = encrypt_secret(secret)
     actor.totp_enrolled_at = clock.now_utc()
     actor.totp_last_step = step
     actor.second_factor_failures = 0
     actor.second_factor_locked_until = None
-    codes = _new_recovery_codes(actor)
-    end_all_sessions(actor, keep_key=current_key)
+    codes = issue_recovery_codes(actor)
+    ended = end_all_sessions(actor, keep_key=current_key)
+    audit.record(actor, "auth.second_factor_enrolled", actor, replaced=replaced, ended=ended)
     return codes
 
 
@@ -130,7 +139,8 @@ def new_recovery_codes(actor: User) -> list[str]:
     """Replace the recovery codes (the old ones stop working)."""
     if not actor.has_second_factor:
         raise SecondFactorError(_l("Set up the second factor first."))
-    return _new_recovery_codes(actor)
+    audit.record(actor, "auth.recovery_codes_renewed", actor)
+    return issue_recovery_codes(actor)
 
 
 def recovery_codes_left(actor: User) -> int:
@@ -157,7 +167,8 @@ def turn_off(actor: User, current_key: str | None) -> None:
     """A city representative stops using a second factor; their other sessions end."""
     permissions.require(permissions.can_turn_off_second_factor(actor))
     _clear(actor)
-    end_all_sessions(actor, keep_key=current_key)
+    ended = end_all_sessions(actor, keep_key=current_key)
+    audit.record(actor, "auth.second_factor_turned_off", actor, ended=ended)
 
 
 @atomic
@@ -166,7 +177,8 @@ def reset(actor: User, user: User) -> None:
     set it up again at their next sign-in."""
     permissions.require(permissions.can_reset_second_factor(actor, user))
     _clear(user)
-    end_all_sessions(user)
+    ended = end_all_sessions(user)
+    audit.record(actor, "auth.second_factor_reset", user, ended=ended)
 
 
 def _locked(user: User) -> bool:
@@ -175,8 +187,10 @@ def _locked(user: User) -> bool:
 
 
 @atomic
-def _count_failure(user: User) -> None:
-    """A wrong code: counted in a transaction of its own, kept although the check fails."""
+def _count_failure(user: User, reason: str) -> None:
+    """A wrong code: counted (and audited) in a transaction of its own, kept although the check
+    fails."""
+    audit.record(None, "auth.code_refused", user, reason=reason)
     config = current_app.config
     user.second_factor_failures = (user.second_factor_failures or 0) + 1
     if user.second_factor_failures >= config["SECOND_FACTOR_MAX_FAILURES"]:
@@ -216,7 +230,7 @@ def verify(actor: User, code: str = "", recovery_code: str = "") -> None:
         digits = _digits(code)
         step = _matching_step(secret, digits, actor.totp_last_step) if secret else None
         if step is None or len(digits) != 6 or len(code.strip()) > 12:
-            _count_failure(actor)
+            _count_failure(actor, "wrong_code")
             raise SecondFactorError(
                 _l("This code is not right, or it was used already. Wait for the next code."),
                 field="code",
@@ -225,7 +239,7 @@ def verify(actor: User, code: str = "", recovery_code: str = "") -> None:
         return
     stored = _matching_recovery_code(actor, recovery_code)
     if stored is None:
-        _count_failure(actor)
+        _count_failure(actor, "wrong_recovery_code")
         raise SecondFactorError(
             _l("This recovery code is not right, or it was used already."),
             field="recovery_code",

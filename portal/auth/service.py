@@ -165,12 +165,6 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 @atomic
-def _signed_in(user: User) -> None:
-    user.last_login_at = utcnow()
-    audit.record(user, "auth.signed_in", user)
-
-
-@atomic
 def _sign_in_failed(user: User | None, reason: str) -> None:
     """A failed sign-in, against the account when there is one (never the address that was
     typed, nor the password)."""
@@ -230,7 +224,8 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-    end_all_sessions(user)
+    ended = end_all_sessions(user)
+    audit.record(user, "auth.password_set", user, ended=ended)
 
 
 @atomic
@@ -240,7 +235,8 @@ def change_password(actor: User, current: str, new: str, current_key: str | None
         raise AccountError(_l("This is not your current password."), field="current_password")
     check_password_strength(new, actor.email)
     actor.password_hash = hash_password(new)
-    end_all_sessions(actor, keep_key=current_key)
+    ended = end_all_sessions(actor, keep_key=current_key)
+    audit.record(actor, "auth.password_changed", actor, ended=ended)
 
 
 def make_setup_link(user: User) -> str:

@@ -12,9 +12,10 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal import permissions
-from portal.core import clock
+from portal.core import audit, clock
 from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import SignIn, User
@@ -90,14 +91,22 @@ def start_sign_in(actor: User, user_agent: str, remember: bool) -> SignIn:
     actor.last_login_at = now
     db.session.add(record)
     db.session.flush()
+    audit.record(actor, "auth.signed_in", actor, remember=remember)
     return record
 
 
-def live_sign_in(user: User, key: str | None) -> SignIn | None:
-    """The open record of this session, its last-seen time kept; None once it has ended."""
+def find_sign_in(key: str | None) -> SignIn | None:
+    """The record a session names, with its user in the same query (so loading the signed-in
+    user costs none of its own)."""
     if not key:
         return None
-    record = db.session.scalar(select(SignIn).where(SignIn.key == key))
+    return db.session.scalar(
+        select(SignIn).options(joinedload(SignIn.user)).where(SignIn.key == key)
+    )
+
+
+def live_sign_in(user: User, record: SignIn | None) -> SignIn | None:
+    """This session's record if it is still open, its last-seen time kept; None once ended."""
     if record is None or record.user_id != user.id or record.ended_at is not None:
         return None
     now = clock.now_utc()
@@ -145,6 +154,7 @@ def end_other_sign_in(actor: User, record_id: int, current_key: str | None) -> b
     if record.key == current_key:
         return False
     record.ended_at = clock.now_utc()
+    audit.record(actor, "auth.signed_out_elsewhere", actor, ended=1)
     return True
 
 
@@ -173,11 +183,15 @@ def end_all_sessions(user: User, keep_key: str | None = None) -> int:
 def end_other_sessions(actor: User, current_key: str | None) -> int:
     """The actor ends all their other sessions; the number ended."""
     permissions.require(permissions.can_end_sessions_of(actor, actor))
-    return end_all_sessions(actor, keep_key=current_key)
+    ended = end_all_sessions(actor, keep_key=current_key)
+    audit.record(actor, "auth.signed_out_elsewhere", actor, ended=ended)
+    return ended
 
 
 @atomic
 def end_sessions_of(actor: User, user: User) -> int:
     """An administrator signs a user out everywhere."""
     permissions.require(permissions.can_end_sessions_of(actor, user))
-    return end_all_sessions(user)
+    ended = end_all_sessions(user)
+    audit.record(actor, "auth.signed_out_everywhere", user, ended=ended)
+    return ended

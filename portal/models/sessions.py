@@ -10,7 +10,7 @@ ends them; a request whose record has ended is signed out.
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
 
@@ -39,6 +39,8 @@ class SignIn(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped["User"] = relationship()  # noqa: F821 (portal.models.users)
 
 
 class RecoveryCode(Base):
