@@ -8,9 +8,7 @@ from tests.test_audit import check, entries, the_entry
 
 def test_a_sign_in_with_a_code_is_recorded_once_when_it_is_complete(client):
     coordinator = factories.make_coordinator("DE")
-    client.post(
-        "/account/login", data={"email": coordinator.email, "password": factories.PASSWORD}
-    )
+    client.post("/account/login", data={"email": coordinator.email, "password": factories.PASSWORD})
     assert entries(action="auth.signed_in") == []
     client.post("/account/login/code", data={"code": "000000"})
     refused = the_entry("auth.code_refused")
