@@ -63,6 +63,7 @@ class Config:
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
+    FORM_TOKEN_MAX_AGE = 7 * 24 * 3600  # a form that creates something can be sent once, within a week
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Covenant deadlines (issue: pledges): months after approval for the action plan, its minimum

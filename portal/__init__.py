@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS, INSTANCE_DIR
+from portal.core import inputs
 
 
 def create_app(config: object | dict | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(config: object | dict | None = None) -> Flask:
         static_folder="../static",
     )
     load_config(app, config)
+    inputs.register(app)
     register_request_ids(app)
     register_extensions(app)
     register_blueprints(app)

@@ -241,3 +241,10 @@ def make_sign_in(user: User, **fields) -> SignIn:
     db.session.add(record)
     db.session.commit()
     return record
+
+
+def form_token() -> str:
+    """A fresh one-time form token, as a page that creates something carries."""
+    from portal.core import once
+
+    return once.issue()

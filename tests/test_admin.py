@@ -11,6 +11,7 @@ from portal.auth.service import find_user
 from portal.models import OutboxMail, User
 from tests import factories
 from tests.conftest import set_up_second_factor, sign_in
+from tests.factories import form_token
 
 NEW_PASSWORD = "coordinator password 1"
 
@@ -21,9 +22,14 @@ def admin(login):
 
 
 def invite(client, **fields):
-    data = {"email": "Nadia@Interior.example.at", "name": "Nadia Novak", "countries": ["AT", "SI"]}
+    data = {
+        "email": "Nadia@Interior.example.at",
+        "name": "Nadia Novak",
+        "countries": ["AT", "SI"],
+        "form_token": form_token(),
+    }
     data.update(fields)
-    return client.post("/admin/coordinators/invite", data=data)
+    return client.post("/admin/coordinators/invite", data={**data, "form_token": form_token()})
 
 
 def test_list_shows_coordinators_with_countries_status_and_last_sign_in(client, admin, db):

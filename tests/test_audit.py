@@ -14,7 +14,7 @@ from portal.models import AppendOnlyError, AuditEntry, Invitation, Member, User,
 from portal.pledges import service as pledges
 from tests import factories
 from tests.conftest import sign_in
-from tests.factories import make_action, make_coordinator, make_member, make_user
+from tests.factories import form_token, make_action, make_coordinator, make_member, make_user
 
 
 def entries(**where) -> list[AuditEntry]:
@@ -189,7 +189,12 @@ def admin(client):
 def test_coordinator_invitation_and_its_resending(client, admin, mailbox):
     client.post(
         "/admin/coordinators/invite",
-        data={"email": "nadia@interior.example.at", "name": "Nadia", "countries": ["AT", "SI"]},
+        data={
+            "form_token": form_token(),
+            "email": "nadia@interior.example.at",
+            "name": "Nadia",
+            "countries": ["AT", "SI"],
+        },
     )
     nadia = _db.session.scalar(select(User).where(User.email == "nadia@interior.example.at"))
     link = mailbox.last_link(nadia.email, "/account/password/")
@@ -207,7 +212,12 @@ def test_a_refused_invitation_leaves_no_entry(client, admin):
     make_coordinator("AT", email="taken@interior.example.at")
     client.post(
         "/admin/coordinators/invite",
-        data={"email": "taken@interior.example.at", "name": "X", "countries": ["AT"]},
+        data={
+            "form_token": form_token(),
+            "email": "taken@interior.example.at",
+            "name": "X",
+            "countries": ["AT"],
+        },
     )
     assert entries(action="coordinator.invited") == []
 
@@ -369,9 +379,12 @@ def test_comments(client, monkeypatch):
     action = make_action(member)
     coordinator = make_coordinator("ES")
     signed_in(client, coordinator)
-    client.post(f"/actions/{action.id}/comments", data={"body": ""})
+    client.post(f"/actions/{action.id}/comments", data={"form_token": form_token(), "body": ""})
     assert entries(action="action.commented") == []  # refused: empty
-    client.post(f"/actions/{action.id}/comments", data={"body": "Please add the budget."})
+    client.post(
+        f"/actions/{action.id}/comments",
+        data={"form_token": form_token(), "body": "Please add the budget."},
+    )
     entry = the_entry("action.commented")
     check(entry, coordinator, "action", action, "ES", "Please add the budget.")
     assert set(entry.details) == {"comment_id"}
@@ -393,7 +406,10 @@ def test_team_invitation_revocation_join_and_leave(client, mailbox):
     member = make_member(country="PL", representatives=[rep])
     colleague = make_user(email="colleague@city.example.eu")
     signed_in(client, rep)
-    client.post(f"/team/{member.id}/invite", data={"email": "someone@city.example.eu"})
+    client.post(
+        f"/team/{member.id}/invite",
+        data={"form_token": form_token(), "email": "someone@city.example.eu"},
+    )
     first = the_entry("team.invited")
     check(first, rep, "member", member, "PL", "someone@city.example.eu")
     invitation = _db.session.scalar(select(Invitation))
@@ -402,7 +418,9 @@ def test_team_invitation_revocation_join_and_leave(client, mailbox):
     revoked = the_entry("team.invitation_revoked")
     check(revoked, rep, "member", member, "PL", "someone@city.example.eu")
 
-    client.post(f"/team/{member.id}/invite", data={"email": colleague.email})
+    client.post(
+        f"/team/{member.id}/invite", data={"form_token": form_token(), "email": colleague.email}
+    )
     link = mailbox.last_link(colleague.email, "/team/join/")
     token = link.rsplit("/", 1)[-1]
     for entry in entries(action="team.invited"):
@@ -425,8 +443,12 @@ def test_a_refused_team_invitation_leaves_no_entry(client):
     rep = make_user()
     member = make_member(representatives=[rep])
     signed_in(client, rep)
-    client.post(f"/team/{member.id}/invite", data={"email": rep.email})  # represents already
-    client.post(f"/team/{member.id}/invite", data={"email": "not an address"})
+    client.post(
+        f"/team/{member.id}/invite", data={"form_token": form_token(), "email": rep.email}
+    )  # represents already
+    client.post(
+        f"/team/{member.id}/invite", data={"form_token": form_token(), "email": "not an address"}
+    )
     assert entries(action="team.invited") == []
 
 

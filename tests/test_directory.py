@@ -178,7 +178,7 @@ def test_values_not_allowed_give_a_clear_message_next_to_the_field(client, citie
     assert 'class="error-summary" role="alert"' in html
     assert "Unknown country code “XX”." in html
     assert "Unknown sort “size”." in html
-    assert "population_min must be a whole number from 0." in html
+    assert "population_min must be a whole number from 0 to 1000000000." in html
     assert "year must be a whole number from 1900 to 2100." in html
     assert "Unknown category “bogus”." in html
     assert 'id="sort-error"' in html and 'aria-describedby="sort-error"' in html

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from portal.core.clock import today_utc
 from portal.extensions import db as _db
 from portal.models import Action, ActionComment, utcnow
-from tests.factories import make_action, make_coordinator, make_member, make_update, make_user
+from tests.factories import (
+    form_token,
+    make_action,
+    make_coordinator,
+    make_member,
+    make_update,
+    make_user,
+)
 
 
 def form_data(**overrides):
@@ -26,6 +33,7 @@ def form_data(**overrides):
         "budget_eur": "12500.50",
         "funding": ["municipal", "private"],
         "partners": "Festival organiser; regional police",
+        "form_token": form_token(),
     }
     values.update(overrides)
     return values
@@ -157,6 +165,7 @@ def test_progress_form_and_history(client, login, rep, member):
     client.post(
         f"/actions/{action.id}/progress",
         data={
+            "form_token": form_token(),
             "reported_on": (today - timedelta(days=2)).isoformat(),
             "status": "in_progress",
             "percent_complete": "30",
@@ -166,6 +175,7 @@ def test_progress_form_and_history(client, login, rep, member):
     response = client.post(
         f"/actions/{action.id}/progress",
         data={
+            "form_token": form_token(),
             "reported_on": today.isoformat(),
             "status": "in_progress",
             "percent_complete": "60",
@@ -205,7 +215,9 @@ def test_bad_progress_update_gets_a_message(client, login, rep, member, values, 
         "text": "Progress",
     }
     data.update(values)
-    response = client.post(f"/actions/{action.id}/progress", data=data)
+    response = client.post(
+        f"/actions/{action.id}/progress", data={**data, "form_token": form_token()}
+    )
     assert response.status_code == 422
     assert message in field_error(response.get_data(as_text=True), field)
     _db.session.expire_all()
@@ -296,7 +308,12 @@ def test_outsiders_get_404_everywhere(client, login, member, who):
         assert client.get(url).status_code == 404, url
     for method, url, data in change_requests(member, action):
         assert getattr(client, method)(url, data=data).status_code == 404, url
-    assert client.post(f"/actions/{action.id}/comments", data={"body": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/actions/{action.id}/comments", data={"form_token": form_token(), "body": "x"}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/actions/{action.id}/good-practice", data={"good": "1"}).status_code == 404
     assert client.get(f"/members/{member.slug}/actions/{action.id}").status_code == 404
     assert_unchanged(action.id, "Secret plan")
@@ -326,10 +343,13 @@ def test_coordinator_comments_visible_to_representatives_not_public(
     action = make_action(member)
     coordinator = make_coordinator("DE", name="Carla Coordinator")
     login(coordinator)
-    empty = client.post(f"/actions/{action.id}/comments", data={"body": "  "})
+    empty = client.post(
+        f"/actions/{action.id}/comments", data={"form_token": form_token(), "body": "  "}
+    )
     assert empty.status_code == 422
     response = client.post(
-        f"/actions/{action.id}/comments", data={"body": "Consider the EU vulnerability checklist."}
+        f"/actions/{action.id}/comments",
+        data={"form_token": form_token(), "body": "Consider the EU vulnerability checklist."},
     )
     assert response.status_code == 302
     assert (
@@ -345,7 +365,10 @@ def test_coordinator_comments_visible_to_representatives_not_public(
     page = client.get(f"/actions/{action.id}").get_data(as_text=True)
     assert "Consider the EU vulnerability checklist." in page and "Carla Coordinator" in page
     assert (
-        client.post(f"/actions/{action.id}/comments", data={"body": "Self-praise"}).status_code
+        client.post(
+            f"/actions/{action.id}/comments",
+            data={"form_token": form_token(), "body": "Self-praise"},
+        ).status_code
         == 403
     )
 

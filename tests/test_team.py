@@ -11,7 +11,7 @@ from portal.core.errors import NotAllowed
 from portal.extensions import db as _db
 from portal.models import Invitation, Representation, utcnow
 from portal.team import service
-from tests.factories import make_coordinator, make_member, make_user
+from tests.factories import form_token, make_coordinator, make_member, make_user
 
 
 @pytest.fixture
@@ -26,7 +26,9 @@ def member(rep):
 
 def invite_by_http(client, login, rep, member, email):
     login(rep)
-    response = client.post(f"/team/{member.id}/invite", data={"email": email})
+    response = client.post(
+        f"/team/{member.id}/invite", data={"form_token": form_token(), "email": email}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     client.post("/account/logout")
 
@@ -192,10 +194,14 @@ def test_dashboard_accept_is_only_for_the_invited_address(client, login, rep, me
 
 def test_invite_rules(client, login, rep, member):
     login(rep)
-    own = client.post(f"/team/{member.id}/invite", data={"email": rep.email.upper()})
+    own = client.post(
+        f"/team/{member.id}/invite", data={"form_token": form_token(), "email": rep.email.upper()}
+    )
     assert own.status_code == 422
     assert "represents the member already" in own.get_data(as_text=True)
-    bad = client.post(f"/team/{member.id}/invite", data={"email": "not an address"})
+    bad = client.post(
+        f"/team/{member.id}/invite", data={"form_token": form_token(), "email": "not an address"}
+    )
     assert bad.status_code == 422 and 'id="email-error"' in bad.get_data(as_text=True)
     assert _db.session.scalar(select(Invitation)) is None
 
@@ -206,7 +212,12 @@ def test_outsiders_cannot_see_or_change_a_team(client, login, rep, member):
     for outsider in (other_rep, make_coordinator("DE"), make_user(role="admin")):
         login(outsider)
         assert client.get(f"/team/{member.id}").status_code == 404
-        assert client.post(f"/team/{member.id}/invite", data={"email": "x@y.eu"}).status_code == 404
+        assert (
+            client.post(
+                f"/team/{member.id}/invite", data={"form_token": form_token(), "email": "x@y.eu"}
+            ).status_code
+            == 404
+        )
         assert client.post(f"/team/{member.id}/leave").status_code == 404
         client.post("/account/logout")
     assert _db.session.scalar(select(Invitation)) is None

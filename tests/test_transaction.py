@@ -15,7 +15,7 @@ from portal.models.members import APPROVED, SUBMITTED
 from portal.pledges import service as pledges
 from portal.review import service as review
 from portal.team import service as team
-from tests.factories import make_action, make_coordinator, make_member, make_user
+from tests.factories import form_token, make_action, make_coordinator, make_member, make_user
 
 PORTAL = Path(__file__).resolve().parent.parent / "portal"
 
@@ -69,7 +69,10 @@ def test_a_view_whose_service_fails_after_writing_leaves_nothing(client, login, 
     action = make_action(make_member(country="DE", representatives=[make_user()]))
     monkeypatch.setattr(pledges, "queue_mail", _failing_after(pledges.queue_mail))
     with pytest.raises(RuntimeError):  # TESTING propagates the server error to the test
-        client.post(f"/actions/{action.id}/comments", data={"body": "Well done."})
+        client.post(
+            f"/actions/{action.id}/comments",
+            data={"form_token": form_token(), "body": "Well done."},
+        )
     assert count(ActionComment) == 0 and count(OutboxMail) == 0
     assert coordinator.id
 

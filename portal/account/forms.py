@@ -1,12 +1,13 @@
 """Forms for a person's own data: the password confirmations before the download and erasure."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import InputRequired, Length
 
+from portal.core.forms import PortalForm
 
-class ConfirmPasswordForm(FlaskForm):
+
+class ConfirmPasswordForm(PortalForm):
     password = PasswordField(
         _l("Your current password"),
         validators=[InputRequired(message=_l("Enter your current password.")), Length(max=200)],

@@ -1,12 +1,13 @@
 """Forms for managing coordinators."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from portal.core.countries import country_choices
 from portal.core.fields import MultiCheckboxField
+from portal.core.forms import PortalForm
+from portal.core.once import FormTokenField
 
 
 def _countries_field() -> MultiCheckboxField:
@@ -17,7 +18,8 @@ def _countries_field() -> MultiCheckboxField:
     )
 
 
-class InviteCoordinatorForm(FlaskForm):
+class InviteCoordinatorForm(PortalForm):
+    form_token = FormTokenField()
     email = EmailField(
         _l("E-mail address"),
         validators=[
@@ -36,7 +38,7 @@ class InviteCoordinatorForm(FlaskForm):
         self.countries.choices = country_choices()
 
 
-class CountriesForm(FlaskForm):
+class CountriesForm(PortalForm):
     countries = _countries_field()
 
     def __init__(self, *args, **kwargs):

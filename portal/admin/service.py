@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal import permissions
 from portal.auth.service import find_user, is_valid_email, make_setup_link, normalise_email
 from portal.auth.sessions import end_all_sessions
-from portal.core import audit
+from portal.core import audit, once
 from portal.core.countries import COUNTRY_CODES, country_choices
 from portal.core.errors import UserFacingError
 from portal.core.mail.outbox import queue_mail
@@ -75,9 +75,12 @@ def _country_codes(countries) -> list[str]:
 
 
 @atomic
-def invite_coordinator(actor: User, email: str, name: str, countries) -> User:
+def invite_coordinator(
+    actor: User, email: str, name: str, countries, form_token: str | None = None
+) -> User:
     """Create a coordinator without a password and mail them a link to choose one."""
     _require_admin(actor)
+    once.claim(form_token, "coordinator-invitation")
     if not is_valid_email(email):
         raise AdminError(_l("This is not an e-mail address."), field="email")
     codes = _country_codes(countries)

@@ -10,6 +10,7 @@ from portal.admin.forms import CountriesForm, InviteCoordinatorForm
 from portal.auth import second_factor, sessions
 from portal.auth.reauth import require_recent_auth
 from portal.core.forms import show_error
+from portal.core.once import AlreadySent
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,8 +44,15 @@ def invite():
     if form.validate_on_submit():
         try:
             user = service.invite_coordinator(
-                current_user, form.email.data, form.name.data or "", form.countries.data
+                current_user,
+                form.email.data,
+                form.name.data or "",
+                form.countries.data,
+                form_token=form.form_token.data,
             )
+        except AlreadySent as exc:
+            flash(exc.message, "info")
+            return redirect(url_for("admin.coordinators"))
         except service.AdminError as exc:
             show_error(form, exc)
         else:

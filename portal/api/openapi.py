@@ -5,6 +5,7 @@ from functools import cache
 
 from portal.core.countries import COUNTRY_CODES
 from portal.core.http import body_etag, dumps
+from portal.core.inputs import MAX_COUNT, MAX_PAGE
 from portal.directory.action_query import ACTION_PARAMETERS
 from portal.directory.query import (
     MAX_PER_PAGE,
@@ -256,10 +257,14 @@ def _parameters() -> dict:
             {"type": "string", "enum": list(POPULATION_BANDS)},
         ),
         "population_min": _query(
-            "population_min", "Smallest population.", {"type": "integer", "minimum": 0}
+            "population_min",
+            "Smallest population.",
+            {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
         ),
         "population_max": _query(
-            "population_max", "Largest population.", {"type": "integer", "minimum": 0}
+            "population_max",
+            "Largest population.",
+            {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
         ),
         "year": _query(
             "year",
@@ -275,7 +280,11 @@ def _parameters() -> dict:
         "sort": _query(
             "sort", "Order.", {"type": "string", "enum": list(SORTS), "default": "name"}
         ),
-        "page": _query("page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}),
+        "page": _query(
+            "page",
+            "Page number.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        ),
         "per_page": _query(
             "per_page",
             "Items per page.",

@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
@@ -11,6 +10,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from portal.audit.service import TARGET_TYPES, AuditFilter, find_actor
 from portal.core.audit import ACTIONS
 from portal.core.countries import COUNTRY_CODES, country_name
+from portal.core.forms import PortalForm
 
 NOT_A_DATE = _l("Give a date as YYYY-MM-DD.")
 
@@ -28,7 +28,7 @@ def _one_of(field) -> None:
         raise ValidationError(_l("Choose one from the list."))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

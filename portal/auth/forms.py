@@ -1,11 +1,11 @@
 """Forms for accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalise_password
+from portal.core.forms import PortalForm
 
 _EMAIL = Email(check_deliverability=False, message=_l("This is not an e-mail address."))
 
@@ -28,7 +28,7 @@ _NEW_PASSWORD_HINT = _l(
 )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
     email = EmailField(
         _l("Work e-mail address"),
@@ -46,7 +46,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)])
     password = PasswordField(
         _l("Password"), validators=[InputRequired(), Length(max=4 * MAX_PASSWORD_LENGTH)]
@@ -54,14 +54,14 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(PortalForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[InputRequired(), _EMAIL, Length(max=254)],
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     password = PasswordField(
         _l("New password"),
         validators=[InputRequired(), _password_length],
@@ -73,7 +73,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
     locale = SelectField(
         _l("Preferred language"),
@@ -102,7 +102,7 @@ def _recovery_code_field() -> StringField:
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     """A code from the authenticator app, or else one of the recovery codes."""
 
     code = _code_field()
@@ -117,7 +117,7 @@ class CodeForm(FlaskForm):
         return True
 
 
-class SetupSecondFactorForm(FlaskForm):
+class SetupSecondFactorForm(PortalForm):
     code = StringField(
         _l("Code from your authenticator app"),
         validators=[InputRequired(message=_l("Enter the code your app shows.")), Length(max=12)],
@@ -125,7 +125,7 @@ class SetupSecondFactorForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         _l("Current password"), validators=[InputRequired(), Length(max=4 * MAX_PASSWORD_LENGTH)]
     )
@@ -155,5 +155,5 @@ class ConfirmIdentityForm(CodeForm):
 
     def validate(self, extra_validators=None) -> bool:
         if not self.needs_code:
-            return FlaskForm.validate(self, extra_validators)
+            return PortalForm.validate(self, extra_validators)
         return super().validate(extra_validators)

@@ -14,6 +14,7 @@ from portal.auth.tokens import fingerprint, make_token, read_token
 from portal.core import audit
 from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
+from portal.core.inputs import MAX_ID, whole_number
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
@@ -37,10 +38,12 @@ def load_user(user_id: str) -> User | None:
     raised (sessions ended), no longer load it.
     """
     number, _, version = user_id.partition(":")
-    if not (number.isdigit() and version.isdigit()):
+    user_number = whole_number(number, 1, MAX_ID)
+    version_number = whole_number(version, 0, MAX_ID)
+    if user_number is None or version_number is None:
         return None
-    user = db.session.get(User, int(number))
-    if user is None or not user.active or user.session_version != int(version):
+    user = db.session.get(User, user_number)
+    if user is None or not user.active or user.session_version != version_number:
         return None
     return user
 

@@ -10,6 +10,7 @@ from portal.auth.blueprint import bp
 from portal.auth.forms import ChangePasswordForm, ConfirmIdentityForm
 from portal.auth.reauth import mark_authenticated, require_recent_auth
 from portal.core.forms import show_error
+from portal.core.inputs import MAX_ID, whole_number
 from portal.core.links import is_local_url
 from portal.extensions import limiter
 
@@ -21,11 +22,9 @@ def open_sign_ins():
 @bp.route("/sessions/end", methods=["POST"])
 @login_required
 def end_sign_in():
-    sign_in_id = request.form.get("sign_in", "")
-    if (
-        sign_in_id.isascii()
-        and sign_in_id.isdigit()
-        and sessions.end_other_sign_in(current_user, int(sign_in_id), guard.current_sign_in_key())
+    sign_in_id = whole_number(request.form.get("sign_in", ""), 1, MAX_ID)
+    if sign_in_id is not None and sessions.end_other_sign_in(
+        current_user, sign_in_id, guard.current_sign_in_key()
     ):
         flash(_("That session is ended."), "success")
     else:

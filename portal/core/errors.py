@@ -56,6 +56,18 @@ class NotAllowed(UserFacingError):
         return 404 if self.hide else 403
 
 
+class BadParameter(UserFacingError):
+    """A query parameter with a value outside what is allowed (answered 400 by the error
+    handler: JSON for API clients, the error page with the message for a browser)."""
+
+    def __init__(self, message, parameter: str):
+        super().__init__(message, parameter)
+        self.parameter = parameter
+
+    def as_json(self) -> dict:
+        return {"parameter": self.parameter}
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
@@ -102,6 +114,12 @@ def register(app: Flask) -> None:
         if wants_json():
             return json_error(exc.code, message)
         return render_template("errors/error.html", code=exc.code, message=message), exc.code
+
+    @app.errorhandler(BadParameter)
+    def bad_parameter(exc: BadParameter):
+        if wants_json():
+            return json_error(400, str(exc.message), **exc.as_json())
+        return render_template("errors/error.html", code=400, message=exc.message), 400
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

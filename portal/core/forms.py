@@ -1,6 +1,98 @@
-"""Showing a service's error on the form that asked for the change."""
+"""The forms' common ground: the base class every form of the portal derives from, and
+showing a service's error on the form that asked for the change.
+
+`PortalForm` (a Flask-WTF form) and `CheckedInput` (the Meta for plain WTForms forms, such
+as the directory's GET filters) check every field they bind, whatever the form declares:
+
+- numbers (IntegerField, DecimalField, FloatField) take ASCII digits only, with a point for
+  decimals: no NaN, no infinities, no `1_000`, no Arabic-Indic digits;
+- text (every StringField but passwords) is put in NFC and refused, next to the field, when it
+  holds NUL or other control characters (line breaks and tabs only in a TextAreaField) or
+  bidirectional overrides; single-line text loses its outer spaces and runs of inner ones.
+"""
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, FloatField, IntegerField, PasswordField, StringField
+from wtforms.fields import TextAreaField
+from wtforms.validators import NumberRange, StopValidation
 
 from portal.core.errors import UserFacingError
+from portal.core.inputs import is_decimal_number, is_whole_number, marked, text_problem
+
+_SPACES = re.compile(r" {2,}")
+
+
+def _raw_text(field) -> str:
+    return (field.raw_data[0] if field.raw_data else "") or ""
+
+
+def _check_number(form, field) -> None:
+    raw = _raw_text(field).strip()
+    if not raw:
+        return  # InputRequired or Optional, further on, says what an empty field means
+    whole = isinstance(field, IntegerField)
+    if not (is_whole_number(raw) if whole else is_decimal_number(raw)):
+        field.errors.clear()  # one message, not WTForms' own as well
+        # A field's own message for a range says best what it wants ("a latitude between").
+        for validator in field.validators:
+            if (
+                isinstance(validator, NumberRange)
+                and validator.min is not None
+                and validator.max is not None
+                and validator.message
+            ):
+                raise StopValidation(validator.message)
+        raise StopValidation(
+            _l("Write a whole number with the digits 0 to 9.")
+            if whole
+            else _l("Write a number with the digits 0 to 9 and a point for decimals.")
+        )
+
+
+def _text_checker(multiline: bool):
+    def check(form, field) -> None:
+        if isinstance(field.data, str):
+            problem = text_problem(field.data, multiline=multiline)
+            if problem is not None:
+                # Drawn again with a visible mark where each refused character was.
+                field.data = marked(field.data, multiline=multiline)
+                raise StopValidation(problem)
+
+    return check
+
+
+def _nfc(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _one_line(value):
+    return _SPACES.sub(" ", value.strip()) if isinstance(value, str) else value
+
+
+class CheckedInput:
+    """A form Meta: binds every field with the portal's checks in front of its own."""
+
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, (IntegerField, DecimalField, FloatField)):
+            field.validators = [_check_number, *field.validators]
+        elif isinstance(field, StringField) and not isinstance(field, PasswordField):
+            multiline = isinstance(field, TextAreaField)
+            filters = [_nfc] if multiline else [_nfc, _one_line]
+            field.filters = (*filters, *field.filters)
+            field.validators = [_text_checker(multiline), *field.validators]
+        return field
+
+
+class PortalForm(FlaskForm):
+    """The base of every form that changes something (CSRF from Flask-WTF)."""
+
+    class Meta(CheckedInput):
+        pass
 
 
 def show_error(form, error: UserFacingError) -> None:

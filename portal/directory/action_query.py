@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
 
 from portal.core.countries import COUNTRY_CODES
+from portal.core.inputs import MAX_PAGE, whole_number
 from portal.directory.query import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
@@ -60,8 +61,9 @@ def _positive(args: MultiDict, name: str, default: int, maximum: int, errors: li
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if raw.isdigit() and 1 <= int(raw) <= maximum:
-        return int(raw)
+    value = whole_number(raw, 1, maximum)
+    if value is not None:
+        return value
     errors.append(
         FilterError(
             name,
@@ -83,7 +85,7 @@ def parse_action_filters(args: MultiDict) -> ActionFilters:
         statuses=_values(args, "status", ACTION_STATUSES, errors),
         countries=_values(args, "country", COUNTRY_CODES, errors, upper=True),
         member=(args.get("member") or "").strip()[:140],
-        page=_positive(args, "page", 1, 1_000_000, errors),
+        page=_positive(args, "page", 1, MAX_PAGE, errors),
         per_page=_positive(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, errors),
         errors=tuple(errors),
     )

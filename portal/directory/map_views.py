@@ -7,7 +7,6 @@ filters. The data answers are sent gzipped when the client accepts it, with an E
 
 import gzip
 import hashlib
-import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from portal.core.cache import public_cache
 from portal.core.countries import country_name
 from portal.core.errors import json_error
 from portal.core.http import filter_error, key_etag, unknown_parameter
+from portal.core.inputs import decimal_number
 from portal.core.pages import cached_for_visitors
 from portal.directory import map_data
 from portal.directory.forms import DirectoryForm
@@ -140,11 +140,7 @@ def at():
 
 
 def _coordinate(name: str, limit: int) -> float | None:
-    try:
-        value = float(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and -limit <= value <= limit else None
+    return decimal_number(request.args.get(name, ""), -limit, limit)
 
 
 @bp.route("/map/outlines.geojson")

@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.core.countries import COUNTRY_CODES
 from portal.core.folding import fold
+from portal.core.inputs import MAX_COUNT, MAX_PAGE, whole_number
 from portal.models import Action, Member
 from portal.models.members import APPROVED, ON_HOLD
 
@@ -149,28 +150,25 @@ def _one(args: MultiDict, name: str) -> str:
     return (args.get(name) or "").strip()
 
 
-def _int(args: MultiDict, name: str, errors: list, minimum: int = 0, maximum: int | None = None):
+def _int(
+    args: MultiDict, name: str, errors: list, minimum: int = 0, maximum: int = MAX_COUNT
+) -> int | None:
     raw = _one(args, name)
     if not raw:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or value < minimum or (maximum is not None and value > maximum):
-        if maximum is None:
-            message = _(
-                "%(name)s must be a whole number from %(minimum)d.", name=name, minimum=minimum
+    value = whole_number(raw, minimum, maximum)
+    if value is None:
+        errors.append(
+            FilterError(
+                name,
+                _(
+                    "%(name)s must be a whole number from %(minimum)d to %(maximum)d.",
+                    name=name,
+                    minimum=minimum,
+                    maximum=maximum,
+                ),
             )
-        else:
-            message = _(
-                "%(name)s must be a whole number from %(minimum)d to %(maximum)d.",
-                name=name,
-                minimum=minimum,
-                maximum=maximum,
-            )
-        errors.append(FilterError(name, message))
-        return None
+        )
     return value
 
 
@@ -262,7 +260,7 @@ def parse_filters(args: MultiDict, default_per_page: int = DEFAULT_PER_PAGE) -> 
     if joined_from and joined_to and joined_from > joined_to:
         errors.append(FilterError("joined_to", _("joined_to must not be before joined_from.")))
 
-    page = _int(args, "page", errors, 1, 1_000_000) or 1
+    page = _int(args, "page", errors, 1, MAX_PAGE) or 1
     per_page = _int(args, "per_page", errors, 1, MAX_PER_PAGE) or default_per_page
 
     return DirectoryFilters(

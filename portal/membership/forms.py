@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -30,6 +29,8 @@ from wtforms.validators import (
 
 from portal.core.countries import country_choices
 from portal.core.folding import fold
+from portal.core.forms import PortalForm
+from portal.core.inputs import MAX_ID, whole_number
 from portal.membership import documents
 from portal.membership.documents import NO_DOCUMENT
 
@@ -145,7 +146,7 @@ def phone_number(form, field):
     field.data = value
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(PortalForm):
     # Set before validation: True for "Submit application", False for "Save draft".
     final = True
 
@@ -253,18 +254,18 @@ class ApplicationForm(FlaskForm):
 
     def geonames_id_value(self) -> int | None:
         raw = (self.geonames_id.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return whole_number(raw, 0, MAX_ID)
 
     def version_value(self) -> int | None:
         raw = (self.version.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return whole_number(raw, 0, MAX_ID)
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(PortalForm):
     """The button that submits a saved application as it stands."""
 
     version = HiddenField()
 
     def version_value(self) -> int | None:
         raw = (self.version.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return whole_number(raw, 0, MAX_ID)

@@ -19,7 +19,7 @@ from portal.models.pledges import (
     ReminderSent,
 )
 from portal.models.publicdata import DataVersion
-from portal.models.sessions import RecoveryCode, ServerSession, SignIn
+from portal.models.sessions import RecoveryCode, ServerSession, SignIn, UsedFormToken
 from portal.models.users import CoordinatorCountry, User
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "ServerSession",
     "SignIn",
     "StatusChange",
+    "UsedFormToken",
     "User",
     "UTCDateTime",
     "utcnow",

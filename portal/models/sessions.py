@@ -51,3 +51,13 @@ class RecoveryCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class UsedFormToken(Base):
+    """A one-time form token that has been used: a form that creates something is carried
+    out once per token, so a double click or a replayed post cannot create it twice."""
+
+    __tablename__ = "used_form_tokens"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

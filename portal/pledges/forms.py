@@ -5,7 +5,6 @@ portal.pledges.service, whose messages the views put next to the fields.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,9 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.core.fields import MultiCheckboxField
+from portal.core.forms import PortalForm
+from portal.core.inputs import MAX_ID, whole_number
+from portal.core.once import FormTokenField
 from portal.pledges import catalog
 from portal.pledges.service import (
     COMMENT_MAX,
@@ -33,7 +35,7 @@ from portal.pledges.service import (
 NOT_A_DATE = _l("Give a date as YYYY-MM-DD.")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     title = StringField(
         _l("Title"), validators=[InputRequired(), Length(min=TITLE_MIN, max=TITLE_MAX)]
     )
@@ -66,6 +68,7 @@ class ActionForm(FlaskForm):
         description=_l("For example the private operators, services or associations involved."),
     )
     publish = BooleanField(_l("Publish it now on the member's public page"))
+    form_token = FormTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +101,7 @@ class ActionForm(FlaskForm):
         self.partners.data = action.partners
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(PortalForm):
     reported_on = DateField(_l("Date"), validators=[InputRequired(message=NOT_A_DATE)])
     status = SelectField(_l("Status"), validators=[InputRequired()])
     percent_complete = IntegerField(
@@ -108,6 +111,7 @@ class ProgressForm(FlaskForm):
             NumberRange(min=0, max=100, message=_l("Give a percentage from 0 to 100.")),
         ],
     )
+    form_token = FormTokenField()
     text = TextAreaField(
         _l("What has happened"),
         validators=[InputRequired(), Length(max=UPDATE_TEXT_MAX)],
@@ -119,7 +123,7 @@ class ProgressForm(FlaskForm):
         self.status.choices = catalog.progress_status_choices()
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     reason = TextAreaField(
         _l("Why is the action cancelled?"),
         validators=[InputRequired(), Length(max=UPDATE_TEXT_MAX)],
@@ -127,7 +131,8 @@ class CancelForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
+    form_token = FormTokenField()
     body = TextAreaField(
         _l("Comment"),
         validators=[InputRequired(), Length(max=COMMENT_MAX)],
@@ -135,11 +140,11 @@ class CommentForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button that changes state: publish, unpublish, good practice on or off."""
 
 
-class HoldForm(FlaskForm):
+class HoldForm(PortalForm):
     version = HiddenField()
     reason = TextAreaField(
         _l("Reason"),
@@ -148,10 +153,10 @@ class HoldForm(FlaskForm):
     )
 
 
-class LiftHoldForm(FlaskForm):
+class LiftHoldForm(PortalForm):
     version = HiddenField()
     reason = StringField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
 
 
 def parse_version(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value or "", 0, MAX_ID)

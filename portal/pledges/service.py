@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
-from portal.core import audit
+from portal.core import audit, once
 from portal.core.clock import today_utc
 from portal.core.countries import COUNTRY_CODES
 from portal.core.errors import UserFacingError
@@ -119,7 +119,9 @@ def check_action_data(data: ActionData) -> None:
     ):
         errors["target_date"] = _l("The target date cannot be before the start date.")
     if data.budget_eur is not None:
-        if data.budget_eur < 0:
+        if not data.budget_eur.is_finite():
+            errors["budget_eur"] = _l("Write the budget as a number of euros, such as 25000.")
+        elif data.budget_eur < 0:
             errors["budget_eur"] = _l("The budget cannot be negative.")
         elif data.budget_eur > BUDGET_MAX:
             errors["budget_eur"] = _l("This budget is too large.")
@@ -165,9 +167,16 @@ def _publish(action: Action) -> None:
 
 
 @atomic
-def create_action(actor: User, member: Member, data: ActionData, publish: bool = False) -> Action:
+def create_action(
+    actor: User,
+    member: Member,
+    data: ActionData,
+    publish: bool = False,
+    form_token: str | None = None,
+) -> Action:
     permissions.require(permissions.can_manage_actions(actor, member))
     check_action_data(data)
+    once.claim(form_token, "action")
     action = Action(member=member, created_by_id=actor.id, status=PLANNED, percent_complete=0)
     _apply(action, data)
     db.session.add(action)
@@ -232,9 +241,11 @@ def add_progress(
     percent: int | None,
     status: str,
     today: date | None = None,
+    form_token: str | None = None,
 ) -> ProgressUpdate:
     """Record a progress update; the action's status and percentage follow it."""
     permissions.require(permissions.can_manage_actions(actor, action.member))
+    once.claim(form_token, "progress")
     today = today or today_utc()
     if action.status == CANCELLED:
         raise PledgeError(_l("This action is cancelled; it takes no more updates."))
@@ -304,9 +315,12 @@ def cancel_action(
 
 
 @atomic
-def add_comment(actor: User, action: Action, body: str) -> ActionComment:
+def add_comment(
+    actor: User, action: Action, body: str, form_token: str | None = None
+) -> ActionComment:
     """A coordinator's comment, for the member's representatives (never public)."""
     permissions.require(permissions.can_comment_action(actor, action))
+    once.claim(form_token, "comment")
     body = (body or "").strip()
     if not body:
         raise InvalidInput({"body": _l("Write a comment.")})

@@ -13,6 +13,8 @@ from portal.core.cache import public_cache
 from portal.core.clock import today_utc
 from portal.core.countries import country_choices
 from portal.core.forms import show_error
+from portal.core.inputs import query_int
+from portal.core.once import AlreadySent
 from portal.core.pages import cached_for_visitors
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
@@ -145,8 +147,15 @@ def new_action(member_id: int):
     if form.validate_on_submit():
         try:
             action = service.create_action(
-                current_user, member, form.to_data(), publish=form.publish.data
+                current_user,
+                member,
+                form.to_data(),
+                publish=form.publish.data,
+                form_token=form.form_token.data,
             )
+        except AlreadySent as exc:
+            flash(exc.message, "info")
+            return redirect(url_for("pledges.plan", member_id=member.id))
         except service.InvalidInput as exc:
             show_error(form, exc)
         else:
@@ -171,6 +180,7 @@ def edit_action(action_id: int):
     _may_manage(action.member)
     form = ActionForm()
     del form.publish
+    del form.form_token  # saving the same edit twice changes nothing
     if not form.is_submitted():
         form.fill_from(action)
     if form.validate_on_submit():
@@ -205,7 +215,11 @@ def add_progress(action_id: int):
                 form.text.data,
                 form.percent_complete.data,
                 form.status.data,
+                form_token=form.form_token.data,
             )
+        except AlreadySent as exc:
+            flash(exc.message, "info")
+            return redirect(url_for("pledges.action", action_id=action.id) + "#history")
         except service.InvalidInput as exc:
             show_error(form, exc)
         except service.PledgeError as exc:
@@ -271,7 +285,12 @@ def add_comment(action_id: int):
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            service.add_comment(current_user, action, form.body.data)
+            service.add_comment(
+                current_user, action, form.body.data, form_token=form.form_token.data
+            )
+        except AlreadySent as exc:
+            flash(exc.message, "info")
+            return redirect(url_for("pledges.action", action_id=action.id) + "#comments")
         except service.InvalidInput as exc:
             show_error(form, exc)
         else:
@@ -379,7 +398,7 @@ def public_action(slug: str, action_id: int):
 def good_practice():
     category = request.args.get("category", "")
     country = request.args.get("country", "")
-    page_number = request.args.get("page", 1, type=int)
+    page_number = query_int(request.args, "page", 1)
 
     def render_content() -> str:
         return render_template(

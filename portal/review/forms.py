@@ -1,12 +1,13 @@
 """Forms of the review pages: the decision on an application, a member's status, list filters."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.core.countries import country_name
+from portal.core.forms import PortalForm
+from portal.core.inputs import MAX_ID, whole_number
 from portal.membership.transitions import COMMENT_REQUIRED
 from portal.models.members import MEMBER_STATUSES, Decision, MemberAction, MemberStatus
 
@@ -15,11 +16,11 @@ COMMENT_MAX = 5000
 
 def _check_version(form, field):
     """The member's version when the page was shown (a decision on an older one is refused)."""
-    if not str(field.data or "").isdigit():
+    if whole_number(str(field.data or ""), 0, MAX_ID) is None:
         raise ValidationError(_l("The form is incomplete. Please reload the page."))
 
 
-class _VersionedForm(FlaskForm):
+class _VersionedForm(PortalForm):
     @property
     def seen_version(self) -> int | None:
         data = str(self.version.data or "")
@@ -82,7 +83,7 @@ class MemberStatusForm(_VersionedForm):
             raise ValidationError(_l("Give the reason."))
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

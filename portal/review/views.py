@@ -6,6 +6,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal import permissions
+from portal.core.inputs import query_int
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Member, utcnow
@@ -56,7 +57,7 @@ def queue():
     country = form.country.data if form.validate() else None
     page = db.paginate(
         service.queue_for(current_user, country),
-        page=request.args.get("page", 1, type=int),
+        page=query_int(request.args, "page", 1),
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -73,7 +74,7 @@ def members():
     status = form.status.data if valid else None
     page = db.paginate(
         service.members_for(current_user, status=status, country=country),
-        page=request.args.get("page", 1, type=int),
+        page=query_int(request.args, "page", 1),
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -1,12 +1,15 @@
 """Forms of the team page."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import Email, InputRequired, Length
 
+from portal.core.forms import PortalForm
+from portal.core.once import FormTokenField
 
-class InviteForm(FlaskForm):
+
+class InviteForm(PortalForm):
+    form_token = FormTokenField()
     email = EmailField(
         _l("Colleague's work e-mail address"),
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
@@ -15,5 +18,5 @@ class InviteForm(FlaskForm):
     )
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(PortalForm):
     """A button that changes state: accept, revoke, leave."""

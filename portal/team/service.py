@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from portal import permissions
 from portal.auth.service import normalise_email
-from portal.core import audit
+from portal.core import audit, once
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
@@ -79,9 +79,10 @@ def invitations_for(user: User) -> list[Invitation]:
 
 
 @atomic
-def invite(actor: User, member: Member, email: str) -> Invitation:
+def invite(actor: User, member: Member, email: str, form_token: str | None = None) -> Invitation:
     """Invite a colleague; the mail with the link goes out with the commit."""
     permissions.require(permissions.can_manage_representatives(actor, member))
+    once.claim(form_token, "team-invitation")
     email = normalise_email(email or "")
     if not email or "@" not in email or len(email) > 254:
         raise TeamError(_l("Give a valid e-mail address."), field="email")

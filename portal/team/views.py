@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from portal import permissions
 from portal.core.forms import show_error
+from portal.core.once import AlreadySent
 from portal.extensions import db, limiter
 from portal.models import Invitation, Member
 from portal.team import service
@@ -51,7 +52,12 @@ def invite(member_id: int):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitation = service.invite(current_user, member, form.email.data)
+            invitation = service.invite(
+                current_user, member, form.email.data, form_token=form.form_token.data
+            )
+        except AlreadySent as exc:
+            flash(exc.message, "info")
+            return redirect(url_for("team.team", member_id=member.id))
         except service.TeamError as exc:
             show_error(form, exc)
         else:
