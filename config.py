@@ -63,7 +63,9 @@ class Config:
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
-    FORM_TOKEN_MAX_AGE = 7 * 24 * 3600  # a form that creates something can be sent once, within a week
+    FORM_TOKEN_MAX_AGE = (
+        7 * 24 * 3600
+    )  # a form that creates something can be sent once, within a week
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Covenant deadlines (issue: pledges): months after approval for the action plan, its minimum
@@ -80,6 +82,7 @@ class Config:
     PURGE_DRAFT_MONTHS = _env_int("PURGE_DRAFT_MONTHS", 12)
     PURGE_DELIVERED_MAIL_DAYS = _env_int("PURGE_DELIVERED_MAIL_DAYS", 90)
     PURGE_SPENT_LINK_DAYS = _env_int("PURGE_SPENT_LINK_DAYS", 7)
+    PURGE_ENDED_SESSION_DAYS = _env_int("PURGE_ENDED_SESSION_DAYS", 30)
     # Who answers for the personal data, as the privacy notice names them. Empty until the
     # operator sets them; the notice then says that they still have to be configured.
     PRIVACY_CONTROLLER_NAME = os.environ.get("PRIVACY_CONTROLLER_NAME", "")

@@ -10,6 +10,7 @@ from portal.core.errors import NotAllowed
 from portal.extensions import db as _db
 from portal.models import (
     Action,
+    AuditEntry,
     Base,
     Invitation,
     Member,
@@ -318,3 +319,31 @@ def test_two_colleagues_erasing_at_once_tell_the_coordinators_once(app, monkeypa
     _db.session.expire_all()
     mails = _db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == coordinator.email))
     assert ["Zweistadt" in m.subject for m in mails] == [True]
+
+
+def test_the_erasure_is_audited_without_personal_data(client, login):
+    rep = make_user(name="Solo Officer", email="solo@einsamstadt.example.eu")
+    member = make_member(name="Einsamstadt", representatives=[rep])
+    rep_id = rep.id
+    assert delete_account(client, login, rep).status_code == 302
+    entry = _db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "account.erased")
+    ).one()
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (rep_id, "user", rep_id)
+    assert entry.actor_label == entry.target_label == f"representative #{rep_id}"
+    assert entry.details == {
+        "members_left_without_representative": [member.id],
+        "drafts_deleted": 0,
+        "countries_left_without_coordinator": [],
+    }
+    written = repr((entry.actor_label, entry.target_label, entry.details, entry.country))
+    assert "Solo" not in written and "einsamstadt" not in written.lower()
+
+
+def test_a_refused_erasure_writes_no_entry(client, login):
+    rep = make_user()
+    assert delete_account(client, login, rep, password="wrong password!").status_code == 400
+    assert (
+        _db.session.scalars(select(AuditEntry).where(AuditEntry.action == "account.erased")).all()
+        == []
+    )

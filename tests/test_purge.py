@@ -9,7 +9,16 @@ from sqlalchemy import select
 from portal.account.purge import purge
 from portal.core import clock
 from portal.extensions import db as _db
-from portal.models import Invitation, Member, OutboxMail, User, utcnow
+from portal.models import (
+    Invitation,
+    Member,
+    OutboxMail,
+    ServerSession,
+    SignIn,
+    UsedFormToken,
+    User,
+    utcnow,
+)
 from tests.factories import make_council_decision, make_member, make_user
 
 DAY = timedelta(days=1)
@@ -153,5 +162,32 @@ def test_purge_prints_what_it_removed_and_is_idempotent(runner, later):
     assert second.exit_code == 0
     assert second.output.strip() == (
         "Removed 0 unconfirmed account(s); 0 draft application(s) with 0 council decision "
-        "file(s); 0 delivered mail(s); 0 used, withdrawn or expired invitation(s)."
+        "file(s); 0 delivered mail(s); 0 used, withdrawn or expired invitation(s); 0 ended "
+        "session(s); 0 used form token(s)."
     )
+
+
+def test_ended_and_abandoned_sessions_go_after_30_days(later):
+    user = make_user()
+    now = utcnow()
+    ended = SignIn(key="e" * 64, user_id=user.id, started_at=now, last_seen_at=now, ended_at=now)
+    live = SignIn(key="l" * 64, user_id=user.id, started_at=now, last_seen_at=now + 25 * DAY)
+    abandoned = SignIn(key="a" * 64, user_id=user.id, started_at=now, last_seen_at=now)
+    stored = ServerSession(session_id="session:old", data=b"x", expiry=now + DAY)
+    _db.session.add_all([ended, live, abandoned, stored])
+    _db.session.commit()
+    later(29)
+    assert purge().ended_sessions == 0
+    assert _db.session.scalars(select(ServerSession)).all() == []  # past its expiry
+    later(31)
+    assert purge().ended_sessions == 2
+    assert _db.session.scalars(select(SignIn.key)).all() == ["l" * 64]
+
+
+def test_used_form_tokens_go_once_they_would_be_out_of_date_anyway(app, later):
+    _db.session.add(UsedFormToken(nonce="n" * 24, purpose="action", used_at=utcnow()))
+    _db.session.commit()
+    later(6)
+    assert purge().used_form_tokens == 0
+    later(app.config["FORM_TOKEN_MAX_AGE"] / 86400 + 1)
+    assert purge().used_form_tokens == 1

@@ -22,7 +22,9 @@ What happens to each kind of data, in one transaction:
   are told by mail which countries.
 - An administrator cannot erase their account while they are the only active administrator.
 
-The erasure is recorded without personal data: the erased_at time on the stripped row.
+The erasure is recorded without personal data: the erased_at time on the stripped row, and an
+audit entry ("account.erased") naming the account only by its role and number, with the members
+it left without a representative and how many drafts went.
 """
 
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from portal import permissions
 from portal.auth.sessions import end_all_sessions
-from portal.core import clock, transaction
+from portal.core import audit, clock, transaction
 from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
@@ -128,6 +130,14 @@ def erase_account(actor: User, user: User) -> Erasure:
     end_all_sessions(user)
     db.session.execute(delete(SignIn).where(SignIn.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record(  # before the stripping, while the account still counts as signed in
+        actor,
+        "account.erased",
+        user,
+        members_left_without_representative=result.members_left_without_representative,
+        drafts_deleted=result.drafts_deleted,
+        countries_left_without_coordinator=result.countries_uncovered,
+    )
     _strip(user)
     for identifier in files:
         # The files go only once the rows pointing to them are gone for good.

@@ -15,7 +15,16 @@ from portal.core import clock, transaction
 from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership import documents
-from portal.models import CouncilDecision, Invitation, Member, OutboxMail, User
+from portal.models import (
+    CouncilDecision,
+    Invitation,
+    Member,
+    OutboxMail,
+    ServerSession,
+    SignIn,
+    UsedFormToken,
+    User,
+)
 from portal.models.members import DRAFT
 from portal.pledges.deadlines import add_months
 
@@ -26,6 +35,8 @@ class RetentionPeriods:
     draft_months: int
     delivered_mail_days: int
     spent_link_days: int
+    ended_session_days: int
+    used_form_token_seconds: int
 
     @classmethod
     def from_config(cls, config=None) -> "RetentionPeriods":
@@ -35,6 +46,9 @@ class RetentionPeriods:
             draft_months=config["PURGE_DRAFT_MONTHS"],
             delivered_mail_days=config["PURGE_DELIVERED_MAIL_DAYS"],
             spent_link_days=config["PURGE_SPENT_LINK_DAYS"],
+            ended_session_days=config["PURGE_ENDED_SESSION_DAYS"],
+            # A used form token is refused as out of date after this anyway.
+            used_form_token_seconds=config["FORM_TOKEN_MAX_AGE"],
         )
 
 
@@ -45,6 +59,8 @@ class Purged:
     council_decision_files: int
     delivered_mails: int
     spent_invitations: int
+    ended_sessions: int = 0
+    used_form_tokens: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -53,6 +69,8 @@ class Purged:
             "decision file(s)",
             f"{self.delivered_mails} delivered mail(s)",
             f"{self.spent_invitations} used, withdrawn or expired invitation(s)",
+            f"{self.ended_sessions} ended session(s)",
+            f"{self.used_form_tokens} used form token(s)",
         ]
 
 
@@ -118,6 +136,22 @@ def purge(now: datetime | None = None) -> Purged:
         )
     ).rowcount
 
+    # Sessions: a record of a sign-in that ended, or that nobody used for the whole period (no
+    # session lasts that long unused: remember-me ends after 14 days), with any stored data
+    # of sessions past their expiry.
+    session_cutoff = now - timedelta(days=periods.ended_session_days)
+    sessions = db.session.execute(
+        delete(SignIn).where(
+            or_(SignIn.ended_at < session_cutoff, SignIn.last_seen_at < session_cutoff)
+        )
+    ).rowcount
+    db.session.execute(delete(ServerSession).where(ServerSession.expiry < now))
+
+    token_cutoff = now - timedelta(seconds=periods.used_form_token_seconds)
+    tokens = db.session.execute(
+        delete(UsedFormToken).where(UsedFormToken.used_at < token_cutoff)
+    ).rowcount
+
     for identifier in files:
         # The files go only once the rows pointing to them are gone for good.
         transaction.on_commit(lambda identifier=identifier: documents.delete(identifier))
@@ -127,4 +161,6 @@ def purge(now: datetime | None = None) -> Purged:
         council_decision_files=len(files),
         delivered_mails=mails,
         spent_invitations=invitations,
+        ended_sessions=sessions,
+        used_form_tokens=tokens,
     )

@@ -45,6 +45,7 @@ ACTIONS = {
     "team.invitation_revoked": _l("Colleague's invitation withdrawn"),
     "team.joined": _l("Colleague joined"),
     "team.left": _l("Representative left"),
+    "account.erased": _l("Account deleted by its owner"),
 }
 
 # Keys that could carry a secret (a password, a token, a confirmation or sign-in code, a hash).
