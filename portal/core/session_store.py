@@ -19,7 +19,7 @@ from flask_session.base import Serializer, ServerSideSession, ServerSideSessionI
 from flask_session.redis import RedisSessionInterface
 from sqlalchemy import delete, insert, select, update
 
-from portal.core import clock
+from portal.core import clock, transaction
 from portal.extensions import db
 from portal.models.sessions import ServerSession
 
@@ -48,6 +48,15 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
 
     session_class = ServerSideSession
     ttl = False
+
+    def save_session(self, app: Flask, session: ServerSideSession, response) -> None:
+        # The request's reads may still hold a pooled connection: end that transaction first
+        # (every change was committed by its service), so a request never holds one connection
+        # while it waits for another. Fifty requests at once would otherwise take the whole
+        # pool with their reads and wait for ever for the connection that saves the session.
+        if not transaction.active():
+            transaction.release()
+        super().save_session(app, session, response)
 
     def _register_cleanup_app_command(self) -> None:
         """Expired rows are removed by delete_expired_sessions (see portal.auth.sessions)."""
