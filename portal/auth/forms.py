@@ -61,6 +61,14 @@ class EmailForm(PortalForm):
     )
 
 
+class ChangeEmailForm(PortalForm):
+    email = EmailField(
+        _l("New e-mail address"),
+        validators=[InputRequired(), _EMAIL, Length(max=254)],
+        description=_l("We send a link to it; your address changes when you open the link."),
+    )
+
+
 class SetPasswordForm(PortalForm):
     password = PasswordField(
         _l("New password"),
@@ -157,3 +165,7 @@ class ConfirmIdentityForm(CodeForm):
         if not self.needs_code:
             return PortalForm.validate(self, extra_validators)
         return super().validate(extra_validators)
+
+
+class ConfirmForm(PortalForm):
+    """A button that confirms what the page says (its CSRF token is the whole form)."""

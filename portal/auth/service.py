@@ -6,6 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.auth import second_factor
 from portal.auth.passwords import WeakPassword, check_new_password, hash_password, verify_password
@@ -307,3 +308,90 @@ def confirm_identity(actor: User, password: str, code: str = "", recovery_code: 
         raise AccountError(_l("This is not your password."), field="password")
     if actor.has_second_factor:
         second_factor.verify(actor, code=code, recovery_code=recovery_code)
+
+
+# ---- Changing the e-mail address -------------------------------------------------------------
+
+
+@atomic
+def request_email_change(actor: User, new_email: str) -> str:
+    """Mail a confirmation link to the new address (the change happens when it is opened) and
+    tell the current address. Whether the new address has an account is never said to the
+    person asking: that address's owner is told instead, and no link is sent."""
+    address = normalise_email(new_email or "")
+    if not is_valid_email(address):
+        raise AccountError(_l("This is not an e-mail address."), field="email")
+    if address == actor.email:
+        raise AccountError(_l("This is your address already."), field="email")
+    owner = find_user(address)
+    if owner is None:
+        token = make_token("email-change", {"uid": actor.id, "from": actor.email, "to": address})
+        queue_mail(
+            address,
+            _l("Confirm your new e-mail address"),
+            "email_change_confirm.txt",
+            locale=actor.locale,
+            user=actor,
+            link=external_url("auth.confirm_email_change", token=token),
+        )
+    else:
+        queue_mail(
+            address,
+            _l("Someone asked to use your e-mail address"),
+            "email_change_taken.txt",
+            locale=owner.locale,
+            user=owner,
+        )
+    queue_mail(
+        actor.email,
+        _l("A change of your e-mail address was asked for"),
+        "email_change_requested.txt",
+        locale=actor.locale,
+        user=actor,
+        new_email=address,
+    )
+    audit.record(actor, "auth.email_change_requested", actor)
+    return address
+
+
+def email_change_target(actor: User, token: str) -> str | None:
+    """The new address a link of `actor`'s carries, or None when it is not theirs, too old, or
+    was made for an address they no longer have."""
+    payload = read_token("email-change", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if not payload or payload.get("uid") != actor.id or payload.get("from") != actor.email:
+        return None
+    address = payload.get("to")
+    return address if isinstance(address, str) and is_valid_email(address) else None
+
+
+@atomic
+def confirm_email_change(actor: User, token: str, current_key: str | None) -> str:
+    """Change the address to the one the link was sent to; the other sessions end and the old
+    address is told."""
+    address = email_change_target(actor, token)
+    if address is None:
+        raise AccountError(
+            _l("This link does not work any more. Ask for a new one on your account page.")
+        )
+    if find_user(address) is not None:
+        raise AccountError(_l("This address now belongs to another account. Choose another one."))
+    old = actor.email
+    actor.email = address
+    actor.email_confirmed_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the address was taken at this very moment
+        raise AccountError(
+            _l("This address now belongs to another account. Choose another one.")
+        ) from None
+    ended = end_all_sessions(actor, keep_key=current_key)
+    queue_mail(
+        old,
+        _l("Your e-mail address was changed"),
+        "email_change_done.txt",
+        locale=actor.locale,
+        user=actor,
+        new_email=address,
+    )
+    audit.record(actor, "auth.email_changed", actor, ended=ended)
+    return address

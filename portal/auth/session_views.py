@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from portal.auth import guard, second_factor, service, sessions
 from portal.auth.blueprint import bp
-from portal.auth.forms import ChangePasswordForm, ConfirmIdentityForm
+from portal.auth.forms import ChangeEmailForm, ChangePasswordForm, ConfirmForm, ConfirmIdentityForm
 from portal.auth.reauth import mark_authenticated, require_recent_auth
 from portal.core.forms import show_error
 from portal.core.inputs import MAX_ID, whole_number
@@ -65,6 +65,54 @@ def change_password():
             flash(_("Your password is changed. Your other sessions are ended."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10/hour", methods=["POST"])
+@require_recent_auth
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            address = service.request_email_change(current_user, form.email.data)
+        except service.AccountError as exc:
+            show_error(form, exc)
+        else:
+            flash(
+                _(
+                    "We have sent a link to %(email)s. Your address changes when you open it "
+                    "(within three days), signed in as you are now.",
+                    email=address,
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_email.html", form=form)
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+@login_required
+def confirm_email_change(token: str):
+    address = service.email_change_target(current_user, token)
+    form = ConfirmForm()
+    if address is not None and form.validate_on_submit():
+        try:
+            service.confirm_email_change(current_user, token, guard.current_sign_in_key())
+        except service.AccountError as exc:
+            flash(exc.message, "error")
+        else:
+            guard.keep_current_session(current_user)
+            flash(
+                _(
+                    "Your e-mail address is now %(email)s. Your other sessions are ended.",
+                    email=address,
+                ),
+                "success",
+            )
+        return redirect(url_for("auth.account"))
+    status = 200 if address is not None else 410
+    return render_template("auth/confirm_email_change.html", form=form, address=address), status
 
 
 @bp.route("/confirm-identity", methods=["GET", "POST"])

@@ -17,6 +17,8 @@ ACTIONS = {
     "auth.sign_in_failed": _l("Sign-in failed"),
     "auth.code_refused": _l("Second-factor code refused"),
     "auth.password_changed": _l("Password changed"),
+    "auth.email_change_requested": _l("Change of e-mail address asked for"),
+    "auth.email_changed": _l("E-mail address changed"),
     "auth.password_set": _l("Password set from a mailed link"),
     "auth.second_factor_enrolled": _l("Second factor set up"),
     "auth.second_factor_turned_off": _l("Second factor turned off"),
