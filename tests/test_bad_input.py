@@ -343,3 +343,14 @@ def test_fifty_identical_posts_at_once_store_one_action(app, rep, member):
     assert errors == []
     assert statuses == [302] * THREADS  # the saved action, or the plan with "already sent"
     assert count(Action) == 1
+
+
+def test_fields_carry_no_aria_attribute_saying_none(client, login, rep, member):
+    """aria-invalid="None" is not a value ARIA knows, and screen readers take it as "true"."""
+    login(rep)
+    for url in ("/account/login", f"/plans/{member.id}/actions/new", "/account"):
+        html = client.get(url).get_data(as_text=True)
+        assert '="None"' not in html, url
+    bad = client.post(f"/plans/{member.id}/actions/new", data=form_data(title=""))
+    html = bad.get_data(as_text=True)
+    assert 'aria-invalid="true"' in html and '="None"' not in html
