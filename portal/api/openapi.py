@@ -4,6 +4,7 @@
 from functools import cache
 
 from portal.core.countries import COUNTRY_CODES
+from portal.core.folding import SLUG_PATTERN
 from portal.core.http import body_etag, dumps
 from portal.core.inputs import MAX_COUNT, MAX_PAGE
 from portal.directory.action_query import ACTION_PARAMETERS
@@ -44,7 +45,11 @@ def _query(name: str, description: str, schema: dict, explode: bool = False) -> 
 def _schemas() -> dict:
     countries = sorted(COUNTRY_CODES)
     member_properties = {
-        "slug": {"type": "string", "description": "Identifier in the member's page address."},
+        "slug": {
+            "type": "string",
+            "pattern": SLUG_PATTERN,
+            "description": "Identifier in the member's page address.",
+        },
         "name": {"type": "string"},
         "country": {"type": "string", "enum": countries, "description": "ISO 3166-1 alpha-2."},
         "region": {"type": "string"},
@@ -125,7 +130,7 @@ def _schemas() -> dict:
                 **action_properties,
                 "member": closed(
                     {
-                        "slug": {"type": "string"},
+                        "slug": {"type": "string", "pattern": SLUG_PATTERN},
                         "name": {"type": "string"},
                         "country": {"type": "string", "enum": countries},
                         "url": {"type": "string", "format": "uri"},
@@ -302,7 +307,11 @@ def _parameters() -> dict:
             {"type": "array", "items": {"type": "string", "enum": list(ACTION_STATUSES)}},
             explode=True,
         ),
-        "member": _query("member", "A member's slug.", {"type": "string"}),
+        "member": _query(
+            "member",
+            "A member's slug (a text that cannot be one names no member: 404).",
+            {"type": "string", "pattern": SLUG_PATTERN},
+        ),
     }
 
 
@@ -381,7 +390,13 @@ def _paths() -> dict:
                 "operationId": "getMember",
                 "summary": "One public member with its published actions and their progress.",
                 "parameters": [
-                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                    {
+                        "name": "slug",
+                        "in": "path",
+                        "required": True,
+                        "description": "The member's slug (a text that cannot be one: 404).",
+                        "schema": {"type": "string", "pattern": SLUG_PATTERN},
+                    }
                 ],
                 "responses": {
                     "200": _ok("The member.", JSON, _ref("MemberDetail")),
