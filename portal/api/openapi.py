@@ -11,6 +11,7 @@ from portal.directory.action_query import ACTION_PARAMETERS
 from portal.directory.query import (
     MAX_PER_PAGE,
     MAX_QUERY_LENGTH,
+    MAX_QUERY_WORDS,
     PARAMETERS,
     POPULATION_BANDS,
     SORTS,
@@ -236,8 +237,9 @@ def _parameters() -> dict:
         "q": _query(
             "q",
             "Words the member's name or region starts a word with; case and accents are "
-            "ignored (lodz finds Łódź).",
-            {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+            f"ignored (lodz finds Łódź). Only the first {MAX_QUERY_LENGTH} characters and "
+            f"{MAX_QUERY_WORDS} words count.",
+            {"type": "string"},
         ),
         "country": _query(
             "country",
@@ -246,7 +248,10 @@ def _parameters() -> dict:
             explode=True,
         ),
         "region": _query(
-            "region", "Region, exact name (case and accents ignored).", {"type": "string"}
+            "region",
+            "Region, exact name (case and accents ignored; the first "
+            f"{MAX_QUERY_LENGTH} characters count).",
+            {"type": "string"},
         ),
         "category": _query(
             "category",
@@ -309,8 +314,9 @@ def _parameters() -> dict:
         ),
         "member": _query(
             "member",
-            "A member's slug (a text that cannot be one names no member: 404).",
-            {"type": "string", "pattern": SLUG_PATTERN},
+            "A member's slug; empty for every member. A text that cannot be a slug names no "
+            "member (404).",
+            {"type": "string", "pattern": f"^$|{SLUG_PATTERN}"},
         ),
     }
 
@@ -455,7 +461,9 @@ def openapi_document() -> dict:
             "description": "Read-only open data on the covenant's public members and their "
             "published actions. No personal data. Every answer has an ETag (send it back in "
             "If-None-Match to get 304 when nothing changed) and may be used from any origin "
-            "(CORS). Errors are JSON with the status and a message.",
+            "(CORS). A known parameter given empty counts as not given; an unknown parameter, or a "
+            "value not allowed, answers 400. Errors are JSON with the status and a message "
+            "(for a parameter, its name and, where there is a list, what it allows).",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": _paths(),
