@@ -94,7 +94,9 @@ def api_schema(app):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# Every GET, named: Schemathesis leaves out the operation that served the description unless a
+# filter selects it, and /openapi.json answers what it is sent like the rest.
+schema = schemathesis.pytest.from_fixture("api_schema").include(method="GET")
 
 
 @schema.parametrize()

@@ -327,7 +327,11 @@ def _error(description: str) -> dict:
 
 NOT_MODIFIED = {"description": "Not modified: the ETag given in If-None-Match is current."}
 ETAG_HEADER = {
-    "ETag": {"schema": {"type": "string"}, "description": "Send it back in If-None-Match."}
+    "ETag": {
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "Send it back in If-None-Match.",
+    }
 }
 
 
@@ -444,6 +448,7 @@ def _paths() -> dict:
                 "responses": {
                     "200": _ok("OpenAPI 3.1.", JSON, {"type": "object"}),
                     "304": NOT_MODIFIED,
+                    "400": bad,
                 },
             }
         },
