@@ -94,8 +94,8 @@ def api_schema(app):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
-# Every GET, named: Schemathesis leaves out the operation that served the description unless a
-# filter selects it, and /openapi.json answers what it is sent like the rest.
+# Every operation, /openapi.json too: Schemathesis leaves out the operation that served the
+# description unless a filter names it.
 schema = schemathesis.pytest.from_fixture("api_schema").include(method="GET")
 
 
@@ -117,7 +117,7 @@ def _parameters(spec: dict, operation: dict) -> list[dict]:
 @pytest.mark.parametrize("text", ["\x00", "a\x00b", "\u202e", "\ud800", "x" * 2000])
 def test_awkward_text_in_any_parameter_is_a_described_answer(client, public_data, text):
     """Text no generator is sure to try: NUL (which PostgreSQL refuses to hold, even in a
-    query), a direction override, a lone surrogate (sent as its UTF-8 bytes, not UTF-8),
+    query), a direction override, a lone surrogate (bytes that are not valid UTF-8),
     something long; in every parameter the description gives, one at a time."""
     spec = client.get("/api/v1/openapi.json").get_json()
     raw = text.encode("utf-8", "surrogatepass")
