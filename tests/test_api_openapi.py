@@ -110,6 +110,7 @@ def test_every_answer_agrees_with_the_description(client, spec):
         "/api/v1/actions?status=done",
         f"/api/v1/members/{lisboa.slug}?x=1",
         "/api/v1/stats?country=PT",
+        "/api/v1/openapi.json?lang=de",
     ]:
         check_answer(spec, client, path, status=400)
     check_answer(spec, client, "/api/v1/members/nowhere", status=404)

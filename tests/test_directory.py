@@ -212,3 +212,13 @@ def test_parse_filters_folds_the_search_and_normalises_countries():
     assert (band.joined_from, band.joined_to) == (date(2020, 1, 1), date(2020, 12, 31))
     wrong = parse_filters(MultiDict({"joined_from": "2024-05-01", "joined_to": "2024-01-01"}))
     assert [e.parameter for e in wrong.errors] == ["joined_to"]
+
+
+@pytest.mark.parametrize("slug", ["%00", "koln%00-de", "K%C3%B6ln-de", "x" * 141])
+def test_an_address_that_cannot_be_a_slug_is_no_member_page(client, slug):
+    """Not looked up at all: PostgreSQL refuses NUL even in a query (a server error before)."""
+    factories.make_member("Köln", slug="koln-de")
+    assert client.get("/members/koln-de").status_code == 200
+    assert client.get(f"/members/{slug}").status_code == 404
+    assert client.get(f"/api/v1/members/{slug}").status_code == 404
+    assert client.get(f"/api/v1/actions?member={slug}").status_code == 404

@@ -4,12 +4,14 @@
 from functools import cache
 
 from portal.core.countries import COUNTRY_CODES
+from portal.core.folding import SLUG_PATTERN
 from portal.core.http import body_etag, dumps
 from portal.core.inputs import MAX_COUNT, MAX_PAGE
 from portal.directory.action_query import ACTION_PARAMETERS
 from portal.directory.query import (
     MAX_PER_PAGE,
     MAX_QUERY_LENGTH,
+    MAX_QUERY_WORDS,
     PARAMETERS,
     POPULATION_BANDS,
     SORTS,
@@ -44,7 +46,11 @@ def _query(name: str, description: str, schema: dict, explode: bool = False) -> 
 def _schemas() -> dict:
     countries = sorted(COUNTRY_CODES)
     member_properties = {
-        "slug": {"type": "string", "description": "Identifier in the member's page address."},
+        "slug": {
+            "type": "string",
+            "pattern": SLUG_PATTERN,
+            "description": "Identifier in the member's page address.",
+        },
         "name": {"type": "string"},
         "country": {"type": "string", "enum": countries, "description": "ISO 3166-1 alpha-2."},
         "region": {"type": "string"},
@@ -125,7 +131,7 @@ def _schemas() -> dict:
                 **action_properties,
                 "member": closed(
                     {
-                        "slug": {"type": "string"},
+                        "slug": {"type": "string", "pattern": SLUG_PATTERN},
                         "name": {"type": "string"},
                         "country": {"type": "string", "enum": countries},
                         "url": {"type": "string", "format": "uri"},
@@ -231,8 +237,9 @@ def _parameters() -> dict:
         "q": _query(
             "q",
             "Words the member's name or region starts a word with; case and accents are "
-            "ignored (lodz finds Łódź).",
-            {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+            f"ignored (lodz finds Łódź). Only the first {MAX_QUERY_LENGTH} characters and "
+            f"{MAX_QUERY_WORDS} words count.",
+            {"type": "string"},
         ),
         "country": _query(
             "country",
@@ -241,7 +248,10 @@ def _parameters() -> dict:
             explode=True,
         ),
         "region": _query(
-            "region", "Region, exact name (case and accents ignored).", {"type": "string"}
+            "region",
+            "Region, exact name (case and accents ignored; the first "
+            f"{MAX_QUERY_LENGTH} characters count).",
+            {"type": "string"},
         ),
         "category": _query(
             "category",
@@ -302,7 +312,12 @@ def _parameters() -> dict:
             {"type": "array", "items": {"type": "string", "enum": list(ACTION_STATUSES)}},
             explode=True,
         ),
-        "member": _query("member", "A member's slug.", {"type": "string"}),
+        "member": _query(
+            "member",
+            "A member's slug; empty for every member. A text that cannot be a slug names no "
+            "member (404).",
+            {"type": "string", "pattern": f"^$|{SLUG_PATTERN}"},
+        ),
     }
 
 
@@ -312,7 +327,11 @@ def _error(description: str) -> dict:
 
 NOT_MODIFIED = {"description": "Not modified: the ETag given in If-None-Match is current."}
 ETAG_HEADER = {
-    "ETag": {"schema": {"type": "string"}, "description": "Send it back in If-None-Match."}
+    "ETag": {
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "Send it back in If-None-Match.",
+    }
 }
 
 
@@ -381,7 +400,13 @@ def _paths() -> dict:
                 "operationId": "getMember",
                 "summary": "One public member with its published actions and their progress.",
                 "parameters": [
-                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                    {
+                        "name": "slug",
+                        "in": "path",
+                        "required": True,
+                        "description": "The member's slug (a text that cannot be one: 404).",
+                        "schema": {"type": "string", "pattern": SLUG_PATTERN},
+                    }
                 ],
                 "responses": {
                     "200": _ok("The member.", JSON, _ref("MemberDetail")),
@@ -423,6 +448,7 @@ def _paths() -> dict:
                 "responses": {
                     "200": _ok("OpenAPI 3.1.", JSON, {"type": "object"}),
                     "304": NOT_MODIFIED,
+                    "400": bad,
                 },
             }
         },
@@ -440,7 +466,9 @@ def openapi_document() -> dict:
             "description": "Read-only open data on the covenant's public members and their "
             "published actions. No personal data. Every answer has an ETag (send it back in "
             "If-None-Match to get 304 when nothing changed) and may be used from any origin "
-            "(CORS). Errors are JSON with the status and a message.",
+            "(CORS). A known parameter given empty counts as not given; an unknown parameter, or a "
+            "value not allowed, answers 400. Errors are JSON with the status and a message "
+            "(for a parameter, its name and, where there is a list, what it allows).",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": _paths(),

@@ -164,4 +164,7 @@ def stats():
 
 @bp.get("/openapi.json")
 def openapi():
+    unknown = unknown_parameters(request.args, ())
+    if unknown:
+        return http.unknown_parameter(unknown[0], ())
     return http.json_answer(*openapi_body())

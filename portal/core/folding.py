@@ -16,6 +16,11 @@ _SPECIAL = str.maketrans(
 )  # fmt: skip
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
+# What every slug is made of (slugify's words, the country and a number, joined by hyphens),
+# at most the 140 characters members.slug holds; anchored, as JSON Schema's `pattern` needs.
+SLUG_PATTERN = "^[0-9a-z-]{1,140}$"
+_SLUG = re.compile(SLUG_PATTERN)
+
 
 def fold(value: str) -> str:
     """Lower-case ASCII words separated by single spaces: 'Łódź ' -> 'lodz'."""
@@ -28,3 +33,9 @@ def fold(value: str) -> str:
 def slugify(value: str) -> str:
     """A URL-safe slug: 'Köln am Rhein' -> 'koln-am-rhein'."""
     return fold(value).replace(" ", "-") or "member"
+
+
+def is_slug(text: str) -> bool:
+    """Whether the text can be a slug at all. Anything else names no member and is not looked
+    up (PostgreSQL refuses NUL even in a query)."""
+    return _SLUG.fullmatch(text) is not None

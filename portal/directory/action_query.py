@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
 
 from portal.core.countries import COUNTRY_CODES
+from portal.core.folding import is_slug
 from portal.core.inputs import MAX_PAGE, whole_number
 from portal.directory.query import (
     DEFAULT_PER_PAGE,
@@ -84,7 +85,7 @@ def parse_action_filters(args: MultiDict) -> ActionFilters:
         categories=_values(args, "category", category_keys(), errors),
         statuses=_values(args, "status", ACTION_STATUSES, errors),
         countries=_values(args, "country", COUNTRY_CODES, errors, upper=True),
-        member=(args.get("member") or "").strip()[:140],
+        member=(args.get("member") or "").strip(),
         page=_positive(args, "page", 1, MAX_PAGE, errors),
         per_page=_positive(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, errors),
         errors=tuple(errors),
@@ -101,7 +102,7 @@ def action_conditions(filters: ActionFilters) -> list[ColumnElement[bool]]:
     if filters.countries:
         terms.append(Member.country.in_(filters.countries))
     if filters.member:
-        terms.append(Member.slug == filters.member)
+        terms.append(Member.slug == filters.member if is_slug(filters.member) else false())
     return terms
 
 

@@ -10,6 +10,7 @@ from math import ceil
 from sqlalchemy import select
 
 from portal.core.cache import public_cache
+from portal.core.folding import is_slug
 from portal.directory.action_query import ActionFilters, count_actions, filtered_actions
 from portal.directory.public import (
     ACTION_COLUMNS,
@@ -104,6 +105,8 @@ def _spaces_and_funding(action_ids: list[int]) -> tuple[dict, dict]:
 def public_member(slug: str) -> dict | None:
     """A public member's record with its published actions and their progress updates, or
     None if no public member has this slug."""
+    if not is_slug(slug):
+        return None
     return public_cache().get(("member", slug), lambda: _public_member(slug))
 
 
@@ -139,6 +142,8 @@ def _public_member(slug: str) -> dict | None:
 
 
 def member_exists(slug: str) -> bool:
+    if not is_slug(slug):
+        return False
     return (
         db.session.scalar(select(Member.id).where(Member.slug == slug, Member.is_public))
         is not None

@@ -19,7 +19,7 @@ from portal import permissions
 from portal.core import transaction
 from portal.core.countries import COUNTRIES, COUNTRY_CODES
 from portal.core.errors import NotAllowed, UserFacingError
-from portal.core.folding import fold, slugify
+from portal.core.folding import fold, is_slug, slugify
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.extensions import db
@@ -154,6 +154,8 @@ def council_decision_for(actor, member_id: int) -> tuple[Member, CouncilDecision
 
 def public_member(slug: str) -> Member | None:
     """A member the public may see, by its slug."""
+    if not is_slug(slug):
+        return None
     return db.session.scalar(select(Member).where(Member.slug == slug, Member.is_public))
 
 
