@@ -24,10 +24,17 @@ from portal.core.errors import UserFacingError
 from portal.core.inputs import is_decimal_number, is_whole_number, marked, text_problem
 
 _SPACES = re.compile(r" {2,}")
+# Beyond a 64-bit integer no column holds it, and NumberRange, comparing it as a float, fails.
+_MAX_WHOLE = 2**63 - 1
 
 
 def _raw_text(field) -> str:
     return (field.raw_data[0] if field.raw_data else "") or ""
+
+
+def _too_large(whole: str) -> bool:
+    digits = whole.lstrip("+-").lstrip("0")
+    return len(digits) > len(str(_MAX_WHOLE)) or int(digits or "0") > _MAX_WHOLE
 
 
 def _check_number(form, field) -> None:
@@ -35,7 +42,7 @@ def _check_number(form, field) -> None:
     if not raw:
         return  # InputRequired or Optional, further on, says what an empty field means
     whole = isinstance(field, IntegerField)
-    if not (is_whole_number(raw) if whole else is_decimal_number(raw)):
+    if not (is_whole_number(raw) and not _too_large(raw) if whole else is_decimal_number(raw)):
         field.errors.clear()  # one message, not WTForms' own as well
         # A field's own message for a range says best what it wants ("a latitude between").
         for validator in field.validators:
