@@ -72,6 +72,14 @@ def _text_checker(multiline: bool):
     return check
 
 
+def _echo_marked(form, field) -> None:
+    """What a field other than text draws back, a date or number as typed or a choice named in
+    WTForms' own message, shows each refused character as U+FFFD: no page echoes a raw NUL."""
+    if field.raw_data:
+        field.raw_data = [marked(v) if isinstance(v, str) else v for v in field.raw_data]
+    field.errors[:] = [marked(str(e)) if text_problem(str(e)) else e for e in field.errors]
+
+
 def _nfc(value):
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
@@ -86,12 +94,14 @@ class CheckedInput:
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
         if isinstance(field, (IntegerField, DecimalField, FloatField)):
-            field.validators = [_check_number, *field.validators]
+            field.validators = [_echo_marked, _check_number, *field.validators]
         elif isinstance(field, StringField) and not isinstance(field, PasswordField):
             multiline = isinstance(field, TextAreaField)
             filters = [_nfc] if multiline else [_nfc, _one_line]
             field.filters = (*filters, *field.filters)
             field.validators = [_text_checker(multiline), *field.validators]
+        elif not isinstance(field, PasswordField):
+            field.validators = [_echo_marked, *field.validators]
         return field
 
 
