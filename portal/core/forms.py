@@ -63,7 +63,10 @@ def _check_number(form, field) -> None:
 def _text_checker(multiline: bool):
     def check(form, field) -> None:
         if isinstance(field.data, str):
-            problem = text_problem(field.data, multiline=multiline)
+            # The text as sent too: trimming the outer spaces also drops the control
+            # characters Python counts as spaces (\x1c to \x1f, \x85, line separators).
+            sent = _raw_text(field) if isinstance(_raw_text(field), str) else ""
+            problem = text_problem(field.data, multiline) or text_problem(sent, multiline)
             if problem is not None:
                 # Drawn again with a visible mark where each refused character was.
                 field.data = marked(field.data, multiline=multiline)
