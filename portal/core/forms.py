@@ -24,10 +24,17 @@ from portal.core.errors import UserFacingError
 from portal.core.inputs import is_decimal_number, is_whole_number, marked, text_problem
 
 _SPACES = re.compile(r" {2,}")
+# Beyond a 64-bit integer no column holds it, and NumberRange, comparing it as a float, fails.
+_MAX_WHOLE = 2**63 - 1
 
 
 def _raw_text(field) -> str:
     return (field.raw_data[0] if field.raw_data else "") or ""
+
+
+def _too_large(whole: str) -> bool:
+    digits = whole.lstrip("+-").lstrip("0")
+    return len(digits) > len(str(_MAX_WHOLE)) or int(digits or "0") > _MAX_WHOLE
 
 
 def _check_number(form, field) -> None:
@@ -35,7 +42,7 @@ def _check_number(form, field) -> None:
     if not raw:
         return  # InputRequired or Optional, further on, says what an empty field means
     whole = isinstance(field, IntegerField)
-    if not (is_whole_number(raw) if whole else is_decimal_number(raw)):
+    if not (is_whole_number(raw) and not _too_large(raw) if whole else is_decimal_number(raw)):
         field.errors.clear()  # one message, not WTForms' own as well
         # A field's own message for a range says best what it wants ("a latitude between").
         for validator in field.validators:
@@ -56,13 +63,24 @@ def _check_number(form, field) -> None:
 def _text_checker(multiline: bool):
     def check(form, field) -> None:
         if isinstance(field.data, str):
-            problem = text_problem(field.data, multiline=multiline)
+            # The text as sent too: trimming the outer spaces also drops the control
+            # characters Python counts as spaces (\x1c to \x1f, \x85, line separators).
+            sent = _raw_text(field) if isinstance(_raw_text(field), str) else ""
+            problem = text_problem(field.data, multiline) or text_problem(sent, multiline)
             if problem is not None:
                 # Drawn again with a visible mark where each refused character was.
                 field.data = marked(field.data, multiline=multiline)
                 raise StopValidation(problem)
 
     return check
+
+
+def _echo_marked(form, field) -> None:
+    """What a field other than text draws back, a date or number as typed or a choice named in
+    WTForms' own message, shows each refused character as U+FFFD: no page echoes a raw NUL."""
+    if field.raw_data:
+        field.raw_data = [marked(v) if isinstance(v, str) else v for v in field.raw_data]
+    field.errors[:] = [marked(str(e)) if text_problem(str(e)) else e for e in field.errors]
 
 
 def _nfc(value):
@@ -79,12 +97,14 @@ class CheckedInput:
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
         if isinstance(field, (IntegerField, DecimalField, FloatField)):
-            field.validators = [_check_number, *field.validators]
+            field.validators = [_echo_marked, _check_number, *field.validators]
         elif isinstance(field, StringField) and not isinstance(field, PasswordField):
             multiline = isinstance(field, TextAreaField)
             filters = [_nfc] if multiline else [_nfc, _one_line]
             field.filters = (*filters, *field.filters)
             field.validators = [_text_checker(multiline), *field.validators]
+        elif not isinstance(field, PasswordField):
+            field.validators = [_echo_marked, *field.validators]
         return field
 
 
