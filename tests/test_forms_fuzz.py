@@ -189,6 +189,18 @@ def invited(client) -> FlaskSetup:
     return setup
 
 
+def email_change_link(client) -> FlaskSetup:
+    """A representative signed in, holding the link mailed to confirm a new address."""
+    from portal.auth.tokens import make_token
+
+    setup = representative(client)
+    setup.token = make_token(
+        "email-change",
+        {"uid": setup.user.id, "from": setup.user.email, "to": "new.address@city.example.eu"},
+    )
+    return setup
+
+
 def with_invitation(client) -> FlaskSetup:
     setup = representative(client)
     setup.other = Invitation(
@@ -343,6 +355,12 @@ CASES = [
         {"current_password": passwords, "password": passwords, "password_again": passwords},
     ),
     Case(
+        "change-email",
+        lambda s: "/account/email",
+        {"email": ["new.address@city.example.eu"]},
+        {"email": emails},
+    ),
+    Case(
         "confirm-identity",
         lambda s: "/account/confirm-identity",
         {"password": [PASSWORD], "code": ["123456"]},
@@ -492,6 +510,7 @@ BUTTONS = [
     ),
     ("leave", lambda c: representative(c, colleague=True), lambda s: f"/team/{s.member.id}/leave"),
     ("join", invited, lambda s: f"/team/join/{s.token}"),
+    ("confirm-email-change", email_change_link, lambda s: f"/account/email/{s.token}"),
     ("accept-invitation", invited, lambda s: f"/team/invitations/{s.other.id}/accept"),
 ]
 
@@ -505,6 +524,7 @@ SETUPS = {
     "account": representative,
     "end-sign-in": representative,
     "change-password": representative,
+    "change-email": representative,
     "confirm-identity": coordinator,
     "second-factor": representative,
     "download": representative,
