@@ -2,9 +2,9 @@
 at a time (threads; in one process and through Redis), and the gzipped exports."""
 
 import gzip
-from datetime import date
 import threading
 import time
+from datetime import date
 
 import pytest
 
