@@ -90,8 +90,15 @@ class Config:
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
     PRIVACY_AUTHORITY_NAME = os.environ.get("PRIVACY_AUTHORITY_NAME", "")
     PRIVACY_AUTHORITY_URL = os.environ.get("PRIVACY_AUTHORITY_URL", "")
-    # Sessions live on the server: in the database, or in Redis when REDIS_URL is set.
+    # Sessions live on the server: in the database, or in Redis when REDIS_URL is set; public
+    # answers are then shared there too (portal.core.cache).
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Public answers: copies kept per process (0: no cache), how long the statistics, counts
+    # and map points may lag behind the data (seconds), and how long Redis keeps an answer.
+    PUBLIC_CACHE_ENTRIES = _env_int("PUBLIC_CACHE_ENTRIES", 512)
+    AGGREGATE_REFRESH_SECONDS = _env_int("AGGREGATE_REFRESH_SECONDS", 3)
+    PUBLIC_CACHE_SECONDS = _env_int("PUBLIC_CACHE_SECONDS", 3600)
+    PUBLIC_CACHE_PREFIX = os.environ.get("PUBLIC_CACHE_PREFIX", "portal:public:")
     # A signed-in session ends after this long without a request (idle) and this long after the
     # sign-in (absolute); coordinators and administrators get the *_PRIVILEGED limits.
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 60)

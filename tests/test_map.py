@@ -175,10 +175,17 @@ def test_points_are_gzipped_compact_and_conditional(client, members):
     assert again.status_code == 304 and not again.data
 
 
-def test_points_show_a_change_at_once(client, members):
+def test_points_catch_up_with_a_change_within_the_bound(app, client, members, frozen_clock):
+    bound = app.config["AGGREGATE_REFRESH_SECONDS"]
     first = client.get("/map/points.json")
     assert json.loads(first.data)["count"] == 3
     newcomer = factories.make_member("Newtown", country="FR", latitude=45.0, longitude=5.0)
+    # An aggregate: the same answer for a moment (half the bound) ...
+    frozen_clock.advance(seconds=bound / 2 - 0.1)
+    same = client.get("/map/points.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert same.status_code == 304
+    # ... renewed before the bound.
+    frozen_clock.advance(seconds=0.2)
     second = client.get("/map/points.json", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
     assert rounded(newcomer) in decode(second.data)
@@ -186,6 +193,7 @@ def test_points_show_a_change_at_once(client, members):
     from portal.extensions import db
 
     db.session.commit()
+    frozen_clock.advance(seconds=bound)
     assert rounded(members["lodz"]) not in decode(client.get("/map/points.json").data)
 
 

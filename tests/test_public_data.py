@@ -9,7 +9,7 @@ from sqlalchemy import event, insert, update
 from portal.core.folding import fold
 from portal.membership.transitions import transition
 from portal.models import ActionComment, Member
-from portal.models.publicdata import bump_public_data, public_data_version
+from portal.models.publicdata import bump_public_data, public_data_version, public_tokens
 from tests import factories
 
 PERSONAL = {
@@ -180,9 +180,15 @@ def test_bulk_writes_bump_the_public_data_version(db):
     db.session.commit()
     after_insert = public_data_version(db.session)
     assert after_insert != before
+    # A bulk update reads which members it reaches: their parts are renewed, not everything.
+    scopes = ["member:bulk-town", "members:MT", "members:*", "actions:MT", "members:FR"]
+    before_update = dict(public_tokens(db.session, scopes))
     db.session.execute(update(Member).where(Member.slug == "bulk-town").values(population=5))
     db.session.commit()
-    assert public_data_version(db.session) != after_insert
+    after_update = dict(public_tokens(db.session, scopes))
+    assert public_data_version(db.session) == after_insert
+    changed = {name for name in scopes if after_update[name] != before_update[name]}
+    assert changed == {"member:bulk-town", "members:MT", "members:*", "actions:MT"}
 
 
 def test_a_rolled_back_write_keeps_the_version_and_a_plain_sql_write_can_bump_it(db):

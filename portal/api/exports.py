@@ -1,9 +1,10 @@
 """The members as CSV and GeoJSON, written piece by piece while the rows are read, so that the
-whole EU is never held in memory."""
+whole EU is never held in memory; gzipped() compresses such a stream as it goes."""
 
 import csv
 import io
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 
 from portal.directory.public import MEMBER_FIELDS, member_output
@@ -12,6 +13,18 @@ ROWS_PER_CHUNK = 500
 # A spreadsheet runs a cell that starts with one of these as a formula (or strips it first).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GEOJSON_PROPERTIES = tuple(f for f in MEMBER_FIELDS if f not in ("latitude", "longitude"))
+GZIP_LEVEL = 6
+
+
+def gzipped(chunks: Iterable[str], level: int = GZIP_LEVEL) -> Iterator[bytes]:
+    """The UTF-8 text chunks as one gzip stream, compressed chunk by chunk (memory stays that
+    of one chunk); empty pieces are not sent, the end of the stream always is."""
+    encoder = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip container
+    for chunk in chunks:
+        piece = encoder.compress(chunk.encode("utf-8"))
+        if piece:
+            yield piece
+    yield encoder.flush()
 
 
 def safe_cell(value) -> object:

@@ -225,10 +225,12 @@ def _stats_schema(closed, countries: list[str]) -> dict:
                 }
             ),
             "funding": counted("source"),
+            "as_of": {"type": "string", "format": "date-time"},
         },
         "The numbers behind /stats: public members and their published actions. share is the "
         "percentage of the country's population (population, from population_source) that its "
-        "members' populations add up to.",
+        "members' populations add up to. as_of: the time (UTC) the numbers show; they are a few "
+        "seconds old at most.",
     )
 
 

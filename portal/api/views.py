@@ -1,26 +1,28 @@
 """The open data API, read-only, under /api/v1. Each view checks the parameters with the
 directory's own parsers, asks the directory service, and answers JSON (or CSV, GeoJSON) with an
-ETag; answers are cached until the public data changes."""
+ETag; answers are cached until what they show changes (the statistics: a few seconds at most).
+The whole-EU exports are streamed, gzipped on the way when the client accepts it."""
 
 from flask import Blueprint, Response, request, stream_with_context
 
 from portal.api import exports
 from portal.api.openapi import openapi_body
 from portal.core import http
-from portal.core.cache import public_cache
+from portal.core.cache import current_tokens, public_cache
 from portal.core.errors import json_error
 from portal.directory.action_query import ACTION_PARAMETERS, parse_action_filters
 from portal.directory.public import member_output, member_url_builder
 from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
 from portal.directory.service import (
+    action_list_scopes,
     find_actions,
     find_members,
     iter_members,
     member_exists,
+    member_list_scopes,
     public_member,
 )
-from portal.extensions import db
-from portal.models.publicdata import public_data_version
+from portal.models.publicdata import member_scope
 from portal.stats.service import overview
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -45,9 +47,7 @@ def _checked_filters():
     return filters, None
 
 
-def _cached_json(key: tuple, build):
-    """(body, etag) of a JSON answer, built once per data version and site address."""
-
+def _encoded(build):
     def compute():
         value = build()
         if value is None:
@@ -55,7 +55,13 @@ def _cached_json(key: tuple, build):
         body = http.dumps(value)
         return body, http.body_etag(body)
 
-    return public_cache().get((*key, request.url_root), compute)
+    return compute
+
+
+def _cached_json(key: tuple, build, scopes):
+    """(body, etag) of a JSON answer, built once per site address until the parts of the
+    public data it shows (`scopes`) change."""
+    return public_cache().get((*key, request.url_root), _encoded(build), scopes)
 
 
 @bp.get("/members")
@@ -74,7 +80,7 @@ def members():
             "per_page": page.per_page,
         }
 
-    body, etag = _cached_json(("members", filters.key), build)
+    body, etag = _cached_json(("members", filters.key), build, member_list_scopes(filters))
     return http.json_answer(body, etag)
 
 
@@ -82,14 +88,21 @@ def _stream(kind: str, mimetype: str, writer, filename: str):
     filters, error = _checked_filters()
     if error:
         return error
-    etag = http.key_etag(
-        kind, public_data_version(db.session), filters.without_paging().key, request.url_root
-    )
+    tokens = current_tokens(member_list_scopes(filters))
+    gzipped = "gzip" in request.accept_encodings
+    # Each encoding has its own ETag, so a cache never hands one to a client of the other.
+    etag = http.key_etag(kind, tokens, filters.without_paging().key, request.url_root, gzipped)
     unchanged = http.not_modified(etag)
     if unchanged is not None:
+        unchanged.headers["Vary"] = "Accept-Encoding"
         return unchanged
     chunks = writer(iter_members(filters), member_url_builder())
+    if gzipped:
+        chunks = exports.gzipped(chunks)
     response = Response(stream_with_context(chunks), mimetype=mimetype)
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
     response.set_etag(etag)
     response.headers["Cache-Control"] = http.CACHE_CONTROL
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -121,7 +134,7 @@ def member(slug: str):
         answer["published_actions"] = record["action_list"]
         return answer
 
-    cached = _cached_json(("member", slug), build)
+    cached = _cached_json(("member", slug), build, [member_scope(slug)])
     if cached is None:
         return json_error(404, "No public member has this slug.")
     return http.json_answer(*cached)
@@ -148,7 +161,8 @@ def actions():
             items.append(item)
         return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
 
-    cached = _cached_json(("actions", filters.key, filters.page, filters.per_page), build)
+    key = ("actions", filters.key, filters.page, filters.per_page)
+    cached = _cached_json(key, build, action_list_scopes(filters))
     if cached is None:
         return json_error(404, "No public member has this slug.", parameter="member")
     return http.json_answer(*cached)
@@ -159,7 +173,14 @@ def stats():
     unknown = unknown_parameters(request.args, ())
     if unknown:
         return http.unknown_parameter(unknown[0], ())
-    return http.json_answer(*_cached_json(("stats",), overview))
+
+    def build():
+        stats = overview()
+        return {**stats.value, "as_of": stats.as_of.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    # An aggregate like the figures themselves: a few seconds old at most.
+    key = ("stats", request.url_root)
+    return http.json_answer(*public_cache().aggregate(key, _encoded(build)).value)
 
 
 @bp.get("/openapi.json")

@@ -1,12 +1,15 @@
-"""Whole public pages kept for anonymous visitors until the public data changes.
+"""Whole public pages kept for anonymous visitors until what they show changes.
 
 A visitor who is not signed in and has no message waiting sees exactly what every such visitor
-sees for the same address, language and day: the page is rendered once per public data version
-(portal.core.cache) and then served as it is. A write to the public data gives it a new
-version, so a change shows at once, in every process. Signed-in users, pending flash messages,
+sees for the same address, language and day: the page is rendered once and then served as it
+is. Each page says what it shows: `scopes`, a function of the view's arguments giving the
+parts of the public data it shows (portal.models.publicdata; a change to one of them shows at
+once), or AGGREGATE for a page of aggregates (statistics, the map), kept for
+AGGREGATE_REFRESH_SECONDS at most (portal.core.cache). Signed-in users, pending flash messages,
 and any rendering that touches the session (a form token, say) always get a page of their own.
 """
 
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from flask import Response, make_response, request, session
@@ -18,6 +21,7 @@ from portal.core.cache import public_cache
 
 # Headers that belong to one response, never to a copy served to someone else.
 _PRIVATE_HEADERS = {"set-cookie", "content-length"}
+AGGREGATE = "aggregate"
 
 
 class _Personal(Exception):
@@ -27,27 +31,33 @@ class _Personal(Exception):
         self.response = response
 
 
-def cached_for_visitors(view):
-    """Serve anonymous visitors a copy of the page kept for the current public data version."""
+def cached_for_visitors(scopes: Callable[..., Iterable[str]] | str):
+    """Serve anonymous visitors a kept copy of the page (see the module docstring)."""
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if current_user.is_authenticated or "_flashes" in session:
-            return view(*args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if current_user.is_authenticated or "_flashes" in session:
+                return view(*args, **kwargs)
 
-        def render():
-            response = make_response(view(*args, **kwargs))
-            if session.modified or response.direct_passthrough:
-                raise _Personal(response)
-            headers = [(k, v) for k, v in response.headers if k.lower() not in _PRIVATE_HEADERS]
-            return response.status_code, response.get_data(), headers
+            def render():
+                response = make_response(view(*args, **kwargs))
+                if session.modified or response.direct_passthrough:
+                    raise _Personal(response)
+                headers = [(k, v) for k, v in response.headers if k.lower() not in _PRIVATE_HEADERS]
+                return response.status_code, response.get_data(), headers
 
-        today = clock.today_utc().isoformat()  # deadlines shown count in days
-        key = ("page", request.endpoint, request.full_path, str(get_locale()), today)
-        try:
-            status, body, headers = public_cache().get(key, render)
-        except _Personal as personal:
-            return personal.response
-        return Response(body, status=status, headers=headers)
+            today = clock.today_utc().isoformat()  # deadlines shown count in days
+            key = ("page", request.endpoint, request.full_path, str(get_locale()), today)
+            try:
+                if scopes == AGGREGATE:
+                    status, body, headers = public_cache().aggregate(key, render).value
+                else:
+                    status, body, headers = public_cache().get(key, render, scopes(**kwargs))
+            except _Personal as personal:
+                return personal.response
+            return Response(body, status=status, headers=headers)
 
-    return wrapper
+        return wrapper
+
+    return decorate

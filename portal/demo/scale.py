@@ -35,7 +35,7 @@ from portal.models import (
 )
 from portal.models.members import APPROVED, OPEN_STATUSES, SUBMITTED
 from portal.models.pledges import CANCELLED, COMPLETED, IN_PROGRESS, PLANNED
-from portal.models.publicdata import bump_public_data
+from portal.models.publicdata import bump_public_data, recount_public
 from portal.places.service import Place, eu_places
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, SPACE_KINDS
 
@@ -117,7 +117,9 @@ def seed_scale(
     ):
         _insert(model, rows)
     _move_sequences()
-    # Plain SQL bypasses the ORM events that version the public data: cached answers must go.
+    # Plain SQL bypasses the ORM events that version and count the public data: cached
+    # answers must go, and the statistics' counts are rebuilt.
+    recount_public(db.session.connection())
     bump_public_data(db.session.connection())
     return ScaleResult(
         members=len(plan.members),

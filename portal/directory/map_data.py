@@ -16,8 +16,9 @@ numbers, which gzip packs well. A client reads them as
 No names or ids are sent: a click on a point asks members_at() for the members at it (with the
 same filters), so the map's first answer stays small whatever the number of members.
 
-Both answers are built from the public columns only and kept (as gzip bytes, too) in the public
-cache until the public data changes.
+Both answers are built from the public columns only. The points and their count are aggregates
+(kept, as gzip bytes too, for AGGREGATE_REFRESH_SECONDS at most: portal.core.cache); who is at a
+point is a list, kept until a member of the filtered countries changes.
 """
 
 import gzip
@@ -26,10 +27,11 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, select
 
-from portal.core.cache import public_cache
+from portal.core.cache import Aged, public_cache
 from portal.directory.query import DEFAULT_SORT, DirectoryFilters, conditions
 from portal.extensions import db
 from portal.models import Member
+from portal.models.publicdata import MEMBERS, list_scopes
 
 FORMAT = 1
 SCALE = 1000  # 3 decimals
@@ -47,17 +49,17 @@ class Encoded:
     count: int
 
 
-def map_points(filters: DirectoryFilters, version: str | None = None) -> Encoded:
-    """The public members matching the filters, as compact points (see the module docstring).
-    `version`: the public data version, if the caller has read it already."""
+def map_points(filters: DirectoryFilters) -> Aged[Encoded]:
+    """The public members matching the filters, as compact points (see the module docstring),
+    a few seconds old at most."""
     key = ("map-points", FORMAT, filter_key(filters))
-    return public_cache().get(key, lambda: _map_points(filters), version)
+    return public_cache().aggregate(key, lambda: _map_points(filters))
 
 
-def count_points(filters: DirectoryFilters, version: str | None = None) -> int:
+def count_points(filters: DirectoryFilters) -> int:
     """How many points map_points() gives for these filters, from one count query."""
     key = ("map-count", FORMAT, filter_key(filters))
-    return public_cache().get(key, lambda: db.session.scalar(_count(filters)) or 0, version)
+    return public_cache().aggregate(key, lambda: db.session.scalar(_count(filters)) or 0).value
 
 
 def _count(filters: DirectoryFilters):
@@ -107,7 +109,8 @@ def members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:
     point is (lat, lon), by name, the first MAX_AT of them: what a popup lists. Items hold
     public fields only: slug, name, country, region."""
     key = ("map-at", FORMAT, filter_key(filters), round(lat * SCALE), round(lon * SCALE))
-    return public_cache().get(key, lambda: _members_at(filters, lat, lon))
+    scopes = list_scopes(MEMBERS, filters.countries)
+    return public_cache().get(key, lambda: _members_at(filters, lat, lon), scopes)
 
 
 def _members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:

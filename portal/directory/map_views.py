@@ -2,7 +2,8 @@
 
 /map takes the directory's query-string filters; its filter form reloads /map with them (it works
 without JavaScript), and the data addresses the page hands to static/js/map.js carry the same
-filters. The data answers are sent gzipped when the client accepts it, with an ETag.
+filters. The data answers are sent gzipped when the client accepts it, with an ETag. The points
+and counts are aggregates, a few seconds old at most (AGGREGATE_REFRESH_SECONDS).
 """
 
 import gzip
@@ -20,12 +21,10 @@ from portal.core.countries import country_name
 from portal.core.errors import json_error
 from portal.core.http import filter_error, key_etag, unknown_parameter
 from portal.core.inputs import decimal_number
-from portal.core.pages import cached_for_visitors
+from portal.core.pages import AGGREGATE, cached_for_visitors
 from portal.directory import map_data
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
-from portal.extensions import db
-from portal.models.publicdata import public_data_version
 from portal.pledges.catalog import CATEGORIES
 
 bp = Blueprint("map", __name__)
@@ -46,11 +45,10 @@ def _filter_args() -> dict[str, list[str]]:
 
 
 @bp.route("/map")
-@cached_for_visitors
+@cached_for_visitors(AGGREGATE)
 def member_map():
     filters = parse_filters(request.args)
-    version = public_data_version(db.session)
-    count = None if filters.errors else map_data.count_points(filters, version)
+    count = None if filters.errors else map_data.count_points(filters)
     args = _filter_args()
     points_url = url_for("map.points", **args)
     outlines_url = url_for("map.outlines")
@@ -72,9 +70,10 @@ def member_map():
         )
 
     # The content (form, count, map settings) is the same for everyone asking the same thing in
-    # the same language: rendered once per data version; the layout around it per request.
+    # the same language: an aggregate, like the count; the layout around it per request.
     asked = tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
-    content = public_cache().get(("map-html", asked, str(get_locale())), render_content, version)
+    content = public_cache().aggregate(("map-html", asked, str(get_locale())), render_content)
+    content = content.value
     body = render_template(
         "map/map.html",
         count=count,
@@ -103,13 +102,10 @@ def points():
     filters, error = _checked_filters()
     if error is not None:
         return error
-    version = public_data_version(db.session)
-    etag = key_etag("map-points", map_data.FORMAT, version, map_data.filter_key(filters))
-    cached = _not_modified(etag)
-    if cached is not None:
-        return cached
-    encoded = map_data.map_points(filters, version)
-    return _send(encoded.body, encoded.gzipped, "application/json", etag)
+    points = map_data.map_points(filters)
+    key = (map_data.FORMAT, points.as_of.isoformat(), map_data.filter_key(filters))
+    etag = key_etag("map-points", *key)
+    return _send(points.value.body, points.value.gzipped, "application/json", etag)
 
 
 @bp.route("/map/at.json")

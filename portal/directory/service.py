@@ -1,5 +1,6 @@
 """Reading the public directory: pages of members and actions, one member's public record, and
-the rows of an export. Pages are cached until the public data changes (portal.core.cache).
+the rows of an export. Pages are cached until what they show changes (portal.core.cache): a
+list until a member of its countries changes, a member's record until that member does.
 """
 
 from collections import defaultdict
@@ -29,6 +30,7 @@ from portal.directory.query import (
 )
 from portal.extensions import db
 from portal.models import Action, ActionFunding, ActionSpace, Member, ProgressUpdate
+from portal.models.publicdata import ACTIONS, MEMBERS, list_scopes, member_scope
 
 EXPORT_BATCH = 2000
 
@@ -50,11 +52,17 @@ class ResultPage:
         return (self.page - 1) * self.per_page + 1
 
 
-def find_members(filters: DirectoryFilters, version: str | None = None) -> ResultPage:
+def member_list_scopes(filters: DirectoryFilters) -> tuple[str, ...]:
+    """The parts of the public data a list of members with these filters shows."""
+    return list_scopes(MEMBERS, filters.countries)
+
+
+def find_members(filters: DirectoryFilters) -> ResultPage:
     """One page of public members matching the filters, with the total: three queries at most
-    (count, page, published actions per member on the page), whatever the page size.
-    `version` is the public data version if the caller has read it already."""
-    return public_cache().get(("members", filters.key), lambda: _find_members(filters), version)
+    (count, page, published actions per member on the page), whatever the page size."""
+    return public_cache().get(
+        ("members", filters.key), lambda: _find_members(filters), member_list_scopes(filters)
+    )
 
 
 def _find_members(filters: DirectoryFilters) -> ResultPage:
@@ -107,7 +115,7 @@ def public_member(slug: str) -> dict | None:
     None if no public member has this slug."""
     if not is_slug(slug):
         return None
-    return public_cache().get(("member", slug), lambda: _public_member(slug))
+    return public_cache().get(("member", slug), lambda: _public_member(slug), [member_scope(slug)])
 
 
 def _public_member(slug: str) -> dict | None:
@@ -153,7 +161,14 @@ def member_exists(slug: str) -> bool:
 def find_actions(filters: ActionFilters) -> ResultPage:
     """One page of published actions of public members, newest first, with the total."""
     key = ("actions", filters.key, filters.page, filters.per_page)
-    return public_cache().get(key, lambda: _find_actions(filters))
+    return public_cache().get(key, lambda: _find_actions(filters), action_list_scopes(filters))
+
+
+def action_list_scopes(filters: ActionFilters) -> tuple[str, ...]:
+    """The parts of the public data a list of actions with these filters shows."""
+    if filters.member:
+        return (member_scope(filters.member),)
+    return list_scopes(ACTIONS, filters.countries)
 
 
 def _find_actions(filters: ActionFilters) -> ResultPage:

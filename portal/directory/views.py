@@ -8,9 +8,7 @@ from portal.core.cache import public_cache
 from portal.core.pages import cached_for_visitors
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, STATUS_VALUES, parse_filters
-from portal.directory.service import find_members
-from portal.extensions import db
-from portal.models.publicdata import public_data_version
+from portal.directory.service import find_members, member_list_scopes
 from portal.pledges.catalog import CATEGORIES
 
 bp = Blueprint("directory", __name__)
@@ -25,12 +23,15 @@ def _query_args(drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
     }
 
 
+def _scopes() -> tuple[str, ...]:
+    return member_list_scopes(parse_filters(request.args))
+
+
 @bp.route("/members")
-@cached_for_visitors
+@cached_for_visitors(_scopes)
 def members():
     filters = parse_filters(request.args)
-    version = public_data_version(db.session)
-    results = None if filters.errors else find_members(filters, version)
+    results = None if filters.errors else find_members(filters)
 
     def render_content() -> str:
         form = DirectoryForm(request.args, CATEGORIES)
@@ -61,11 +62,11 @@ def members():
         )
 
     # The page's content (form and results) is the same for everyone asking the same thing in
-    # the same language: render it once per data version. The layout around it (the visitor's
-    # own navigation and form tokens) is rendered for each request.
+    # the same language: render it once until a member of the listed countries changes. The
+    # layout around it (the visitor's own navigation and form tokens) is rendered per request.
     asked = tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
     key = ("members-html", asked, str(get_locale()))
-    content = public_cache().get(key, render_content, version)
+    content = public_cache().get(key, render_content, member_list_scopes(filters))
     body = render_template(
         "directory/members.html",
         filters=filters,

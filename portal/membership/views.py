@@ -31,6 +31,7 @@ from portal.membership import documents, service
 from portal.membership.forms import ApplicationForm, SubmitForm
 from portal.models import Member
 from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
+from portal.models.publicdata import member_scope
 from portal.models.users import Role
 from portal.places.service import warm_up
 
@@ -155,8 +156,12 @@ def council_decision(member_id: int):
     return response
 
 
+def _member_scopes(slug: str) -> list[str]:
+    return [member_scope(slug)]
+
+
 @bp.route("/members/<slug>")
-@cached_for_visitors
+@cached_for_visitors(_member_scopes)
 def member_page(slug: str):
     def render_content() -> tuple[str, str] | None:
         member = service.public_member(slug)
@@ -167,11 +172,11 @@ def member_page(slug: str):
         return profile["name"], html
 
     # The content (facts, commitments, actions and their progress) is the same for every visitor
-    # in a language: rendered once per public data version, which any write to a member, action
-    # or progress update changes at commit, and per day, since deadlines count in days. The
-    # layout around it (the visitor's navigation, messages) is rendered for each request.
+    # in a language: rendered once until this member, its actions or their progress change
+    # (the member's version token, renewed at commit), and per day, since deadlines count in
+    # days. The layout around it (the visitor's navigation, messages) is rendered per request.
     key = ("member-html", slug, str(get_locale()), today_utc())
-    page = public_cache().get(key, render_content)
+    page = public_cache().get(key, render_content, _member_scopes(slug))
     if page is None:
         abort(404)
     name, html = page

@@ -16,17 +16,17 @@ from flask_login import current_user, login_required
 from portal.core.cache import public_cache
 from portal.core.commitments import COMMITMENTS
 from portal.core.links import is_local_url
-from portal.core.pages import cached_for_visitors
+from portal.core.pages import AGGREGATE, cached_for_visitors
 from portal.pages import service
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/")
-@cached_for_visitors
+@cached_for_visitors(AGGREGATE)
 def home():
-    # Counted once per public data version (any write to members changes it).
-    figures = public_cache().get(("home-figures",), service.headline_figures)
+    # An aggregate: counted once every few seconds at most (AGGREGATE_REFRESH_SECONDS).
+    figures = public_cache().aggregate(("home-figures",), service.headline_figures).value
     return render_template("pages/home.html", figures=figures)
 
 

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Action, Member
 from portal.models.pledges import IN_PROGRESS
+from portal.models.publicdata import ACTIONS, list_scopes, member_scope
 from portal.pledges import catalog, followup, service
 from portal.pledges.forms import (
     ActionForm,
@@ -379,8 +380,17 @@ def lift_hold(member_id: int):
 # ---- Public pages ----------------------------------------------------------------------------
 
 
+def _member_scopes(slug: str, action_id: int) -> list[str]:
+    return [member_scope(slug)]
+
+
+def _good_practice_scopes() -> tuple[str, ...]:
+    country = request.args.get("country", "")
+    return list_scopes(ACTIONS, [country] if country in dict(country_choices()) else [])
+
+
 @bp.route("/members/<slug>/actions/<int:action_id>")
-@cached_for_visitors
+@cached_for_visitors(_member_scopes)
 def public_action(slug: str, action_id: int):
     action = service.public_action(slug, action_id)
     if action is None:
@@ -394,7 +404,7 @@ def public_action(slug: str, action_id: int):
 
 
 @bp.route("/good-practice")
-@cached_for_visitors
+@cached_for_visitors(_good_practice_scopes)
 def good_practice():
     category = request.args.get("category", "")
     country = request.args.get("country", "")
@@ -410,10 +420,10 @@ def good_practice():
             countries=country_choices(),
         )
 
-    # The same for everyone asking the same thing in the same language: rendered once per
-    # public data version (any write to members or actions changes it); the layout per request.
+    # The same for everyone asking the same thing in the same language: rendered once until
+    # an action of the country asked for (of any country) changes; the layout per request.
     key = ("good-practice-html", category, country, page_number, str(get_locale()))
-    content = public_cache().get(key, render_content)
+    content = public_cache().get(key, render_content, _good_practice_scopes())
     return render_template(
         "pledges/good_practice.html",
         content_html=Markup(content),  # noqa: S704 (our own autoescaped template output)
