@@ -16,6 +16,15 @@ For each database the script
   5. reports the whole-EU map's bytes over the wire and its drawing time in headless Chromium
      (Debian's /usr/bin/chromium through Playwright, every request outside 127.0.0.1 blocked).
 
+Modes (each prints its table and writes it into README.md, between the markers of its section):
+  (default)       the quiet database;
+  --writes [N]    the same pages while benchmarks/writer.py commits N real changes a second
+                  through the services (progress updates, an action's details, a new member
+                  approved every few seconds), in rounds interleaved with quiet rounds: each
+                  address gets a quiet share and a share under writes, from the same run;
+  --cold          the caches off (PUBLIC_CACHE_ENTRIES=0): every answer computed afresh.
+Each mode also times the statistics computed uncached in one process (median of 5).
+
 The clients send no cookies: every request is a first visit (an anonymous visit to a public
 page makes no session: the layout carries no form). /about, a static page in the common layout,
 is listed as the ceiling any HTML page can reach.
@@ -45,6 +54,10 @@ BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
 TARGET_SHARE = 30.0  # percent of the baseline every public HTML page and paged API call reaches
+COLD_TARGET_SHARE = 15.0  # search, directory and API pages with the caches off
+P99_TARGET_MS = 250.0  # under writes
+STATS_TARGET_MS = 50.0
+README = ROOT / "README.md"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -100,8 +113,10 @@ class Result:
 # ---------------------------------------------------------------- databases and the server
 
 
-def portal_env(database_url: str, workdir: Path) -> dict:
+def portal_env(database_url: str, workdir: Path, cold: bool = False) -> dict:
     env = dict(os.environ)
+    if cold:
+        env["PUBLIC_CACHE_ENTRIES"] = "0"
     env.update(
         DATABASE_URL=database_url,
         PORTAL_ENV="development",
@@ -196,13 +211,15 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, workers: int):
+    def __init__(self, env: dict, workers: int, threads: int = 1):
         self.port = free_port()
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
                 "--workers",
                 str(workers),
+                "--threads",
+                str(threads),
                 "--bind",
                 f"{HOST}:{self.port}",
                 "--log-level",
@@ -277,22 +294,60 @@ def warm(pool, port: int, path: str, concurrency: int) -> None:
         pool.starmap(_warm, [(port, path, HEADERS)] * concurrency)
 
 
-def measure(pool, port: int, pages: list[tuple[str, str, bool]], args) -> list[Result]:
+def _slice(pool, port: int, result: Result, seconds: float, concurrency: int) -> None:
+    started = time.perf_counter()
+    answers = pool.starmap(_client, [(port, result.path, seconds, HEADERS)] * concurrency)
+    result.seconds += time.perf_counter() - started
+    result.requests += sum(n for n, _, _ in answers)
+    result.errors += sum(e for _, e, _ in answers)
+    result.latencies.extend(x for _, _, lat in answers for x in lat)
+
+
+def measure(
+    pool, port: int, pages: list[tuple[str, str, bool]], args, switch: Path | None = None
+) -> tuple[list[Result], list[Result] | None]:
     """Each address for --duration seconds in all, in --rounds interleaved slices, so that a
-    change in the machine's load during the run weighs on every address alike."""
-    results = [Result(label, path, counted, 0, 0, 0.0, []) for label, path, counted in pages]
+    change in the machine's load during the run weighs on every address alike. With a writer's
+    `switch`, each round measures every address quiet, then every address under writes."""
+    quiet = [Result(label, path, counted, 0, 0, 0.0, []) for label, path, counted in pages]
+    writes = None
+    if switch is not None:
+        writes = [Result(label, path, counted, 0, 0, 0.0, []) for label, path, counted in pages]
+    slice_ = args.duration / args.rounds
     for _ in range(args.rounds):
-        for result in results:
-            started = time.perf_counter()
-            slice_ = args.duration / args.rounds
-            answers = pool.starmap(
-                _client, [(port, result.path, slice_, HEADERS)] * args.concurrency
-            )
-            result.seconds += time.perf_counter() - started
-            result.requests += sum(n for n, _, _ in answers)
-            result.errors += sum(e for _, e, _ in answers)
-            result.latencies.extend(x for _, _, lat in answers for x in lat)
-    return results
+        for result in quiet:
+            _slice(pool, port, result, slice_, args.concurrency)
+        if writes is not None:
+            switch.touch()
+            try:
+                for result in writes:
+                    _slice(pool, port, result, slice_, args.concurrency)
+            finally:
+                switch.unlink(missing_ok=True)
+    return quiet, writes
+
+
+def stats_ms(env: dict, runs: int = 5) -> list[float]:
+    """The statistics computed uncached, in one process: milliseconds per computation."""
+    code = (
+        "import time\n"
+        "from portal import create_app\n"
+        "from portal.stats import service\n"
+        "app = create_app()\n"
+        "with app.test_request_context('/stats'):\n"
+        "    service._overview()  # a first run loads the country populations\n"
+        f"    for _ in range({runs}):\n"
+        "        started = time.perf_counter()\n"
+        "        service._overview()\n"
+        "        print((time.perf_counter() - started) * 1000)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        print(f"timing the statistics failed: {done.stderr.strip().splitlines()[-1:]}")
+        return []
+    return [float(line) for line in done.stdout.split()]
 
 
 def export_figures(port: int, path: str) -> dict:
@@ -366,9 +421,20 @@ def map_drawing_ms(port: int, runs: int = 5) -> list[int] | str:
 
 def run_database(label: str, database_url: str, args) -> dict:
     workdir = Path(args.workdir)
-    env = portal_env(database_url, workdir)
+    env = portal_env(database_url, workdir, cold=args.cold)
     seed_seconds = load_scale_data(env, label)
-    server = Gunicorn(env, args.workers)
+    server = Gunicorn(env, args.workers, args.threads)
+    writer, switch = None, None
+    if args.writes:
+        switch = workdir / f"writes-on-{os.getpid()}"
+        switch.unlink(missing_ok=True)
+        writer = subprocess.Popen(
+            [sys.executable, str(ROOT / "benchmarks" / "writer.py"), "--rate", str(args.writes),
+             "--switch", str(switch)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        ready = writer.stdout.readline().strip()
+        print(f"  {ready}", flush=True)
     try:
         status, body, _ = get(server.port, "/api/v1/members?sort=-population&per_page=1")
         slug = json.loads(body)["items"][0]["slug"] if status == 200 else "berlin-de"
@@ -376,14 +442,104 @@ def run_database(label: str, database_url: str, args) -> dict:
         with multiprocessing.Pool(args.concurrency) as pool:
             for _label, path, _counted in pages:
                 warm(pool, server.port, path, args.concurrency)
-            results = measure(pool, server.port, pages, args)
+            results, under_writes = measure(pool, server.port, pages, args, switch)
         exports = {path: export_figures(server.port, path) for path in EXPORTS}
         wire = map_over_the_wire(server.port)
         drawing = map_drawing_ms(server.port) if not args.no_browser else "skipped (--no-browser)"
     finally:
+        if writer is not None:
+            writer.terminate()
+            wrote = writer.communicate(timeout=60)[0].strip().splitlines()
+            print(f"  {wrote[-1] if wrote else 'the writer said nothing'}")
         server.stop()
+    stats = stats_ms(env)
     report(label, results, exports, wire, drawing, seed_seconds, slug, args)
+    table = mode_table(label, results, under_writes, stats, args)
+    print()
+    print(table)
+    if not args.no_readme:
+        write_readme(mode_name(args), label, table)
     return {"results": results, "exports": exports, "wire": wire, "drawing": drawing}
+
+
+def mode_name(args) -> str:
+    if args.writes:
+        return "writes"
+    return "cold" if args.cold else "quiet"
+
+
+COLD_COUNTED = ("/members", "/api/v1/members")  # search, directory and API pages
+
+
+def mode_table(label: str, quiet: list[Result], writes, stats: list[float], args) -> str:
+    """The mode's figures as a Markdown table, with the targets that apply to it."""
+    mode = mode_name(args)
+    baseline = quiet[0].rate
+    setup = (
+        f"{label}, gunicorn {args.workers} workers x {args.threads} threads, {args.concurrency} "
+        f"clients, {args.duration:g} s per address in {args.rounds} rounds"
+    )
+    if mode == "writes":
+        wbase = writes[0].rate
+        lines = [
+            f"{setup}; writes at {args.writes:g} a second in every other round.",
+            "",
+            "| address | quiet share | share under writes | p99 ms under writes | target |",
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        for q, w in zip(quiet, writes, strict=True):
+            share_q = 100 * q.rate / baseline if baseline else 0.0
+            share_w = 100 * w.rate / wbase if wbase else 0.0
+            p99 = w.percentile(99)
+            met = ""
+            if q.counted:
+                ok = share_w >= TARGET_SHARE and p99 < P99_TARGET_MS
+                met = "met" if ok else f"**not met** (>= {TARGET_SHARE:g}%, p99 < 250 ms)"
+            lines.append(f"| {q.label} | {share_q:.1f}% | {share_w:.1f}% | {p99:.0f} | {met} |")
+    else:
+        target = COLD_TARGET_SHARE if mode == "cold" else TARGET_SHARE
+        lines = [
+            f"{setup}" + ("; caches off." if mode == "cold" else "; quiet database."),
+            "",
+            "| address | req/s | p50 ms | p99 ms | share of /healthz | target |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for r in quiet:
+            share = 100 * r.rate / baseline if baseline else 0.0
+            counted = r.counted and (mode != "cold" or r.path.startswith(COLD_COUNTED))
+            met = ("met" if share >= target else f"**not met** (>= {target:g}%)") if counted else ""
+            lines.append(
+                f"| {r.label} | {r.rate:.1f} | {r.percentile(50):.0f} | {r.percentile(99):.0f} "
+                f"| {share:.1f}% | {met} |"
+            )
+    if stats:
+        median = statistics.median(stats)
+        verdict = "met" if median <= STATS_TARGET_MS else "**not met**"
+        lines += [
+            "",
+            f"Statistics computed uncached in one process: median {median:.1f} ms of "
+            f"{len(stats)} (target <= {STATS_TARGET_MS:g} ms: {verdict}).",
+        ]
+    return "\n".join(lines)
+
+
+def write_readme(mode: str, label: str, table: str) -> None:
+    """Put the table between its markers in README.md (added at the end of the benchmark
+    tables when the markers are not there yet)."""
+    start, end = f"<!-- benchmark:{mode}:{label} -->", f"<!-- /benchmark:{mode}:{label} -->"
+    text = README.read_text()
+    block = f"{start}\n{table}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = before + block + after
+    else:
+        anchor = "<!-- /benchmark-tables -->"
+        if anchor not in text:
+            raise SystemExit("README.md has no <!-- /benchmark-tables --> marker")
+        text = text.replace(anchor, f"{block}\n\n{anchor}")
+    README.write_text(text)
+    print(f"(written to README.md, {mode} / {label})")
 
 
 def report(label, results, exports, wire, drawing, seed_seconds, slug, args) -> None:
@@ -436,7 +592,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per address")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved slices per address")
     parser.add_argument("--concurrency", type=int, default=4, help="client processes")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--writes", type=float, nargs="?", const=5.0, default=None,
+        help="measure under N writes a second (default 5) interleaved with quiet rounds",
+    )  # fmt: skip
+    parser.add_argument("--cold", action="store_true", help="caches off")
+    parser.add_argument("--no-readme", action="store_true", help="do not write README.md")
     parser.add_argument("--only", choices=("sqlite", "postgres"), help="one database only")
     parser.add_argument("--reseed", action="store_true", help="load the scale data again")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timing")
@@ -448,6 +611,10 @@ def main() -> None:
         parser.error("--concurrency from 1 to 16, --duration from 0.5 to 60 s")
     if not 1 <= args.rounds <= 20:
         parser.error("--rounds from 1 to 20")
+    if args.writes is not None and not 0.1 <= args.writes <= 100:
+        parser.error("--writes from 0.1 to 100 a second")
+    if args.writes and args.cold:
+        parser.error("--writes and --cold are separate modes")
     Path(args.workdir).mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at the start")
     if args.only in (None, "sqlite"):
