@@ -78,7 +78,6 @@ class Config:
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     # Retention periods (flask purge, and the privacy notice that states them).
-    PUBLIC_CACHE_ENTRIES = _env_int("PUBLIC_CACHE_ENTRIES", 512)  # answers kept per process; 0: off
     PURGE_UNCONFIRMED_ACCOUNT_DAYS = _env_int("PURGE_UNCONFIRMED_ACCOUNT_DAYS", 30)
     PURGE_DRAFT_MONTHS = _env_int("PURGE_DRAFT_MONTHS", 12)
     PURGE_DELIVERED_MAIL_DAYS = _env_int("PURGE_DELIVERED_MAIL_DAYS", 90)
