@@ -266,3 +266,56 @@ def test_status_changes_are_for_the_countrys_coordinators_only(client, login):
     assert response.status_code == 302 and "/account/login" in response.headers["Location"]
     assert _reload(member.id).status == APPROVED
     assert _history(member.id) == []
+
+
+def test_the_members_list_pages_by_cursor_through_every_member_once(client, login):
+    """Next and Previous walk the list by name with no member missed or shown twice, across
+    the coordinator's countries, and the queries of a page do not grow with the list."""
+    import re
+
+    from sqlalchemy import event
+
+    def queries(url) -> int:
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    names = [f"Ort {n:03d}" for n in range(125)]
+    for n, name in enumerate(names):
+        make_member(name=name, country="DE" if n % 3 else "AT", status=APPROVED)
+    make_member(name="Ort 999 French", country="FR")  # not one of the coordinator's
+    login(make_coordinator("DE", "AT"))
+
+    seen, url, pages = [], "/review/members", []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        assert "125 members" in html
+        rows = re.findall(r'<th scope="row"><a href="/applications/\d+">([^<]+)</a>', html)
+        pages.append(rows)
+        seen += rows
+        found = re.search(r'href="([^"]+)" rel="next"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == sorted(names) and [len(p) for p in pages] == [50, 50, 25]
+
+    back = re.search(r'href="([^"]+)" rel="prev"', html).group(1).replace("&amp;", "&")
+    html = client.get(back).get_data(as_text=True)
+    rows = re.findall(r'<th scope="row"><a href="/applications/\d+">([^<]+)</a>', html)
+    assert rows == pages[1]
+    assert 'rel="prev"' in html and 'rel="next"' in html
+
+    assert queries(back) <= queries("/review/members") + 1  # the cursor's own row
+
+
+def test_a_bad_members_cursor_is_a_400(client, login):
+    login(make_coordinator("DE"))
+    for value in ("x", "0", "٣", str(2**40)):
+        response = client.get(f"/review/members?after={value}")
+        assert response.status_code == 400, value

@@ -128,6 +128,8 @@ class Member(Base):
         Index("ix_members_status_joined_on", "status", "joined_on"),
         Index("ix_members_status_population", "status", "population"),
         Index("ix_members_status_name_key", "status", "name_key"),
+        # The coordinators' members list, paged by cursor per country (review.members_page).
+        Index("ix_members_country_name_key_id", "country", "name_key", "id"),
         _public_index("ix_members_public_name_key", "name_key"),
         _public_index("ix_members_public_population", "population"),
         _public_index("ix_members_public_joined_on", "joined_on"),

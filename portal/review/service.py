@@ -9,13 +9,14 @@ and nothing sent.
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, tuple_, union_all
 
 from portal import permissions
 from portal.core.errors import NotAllowed
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
+from portal.extensions import db
 from portal.membership.transitions import (
     ALLOWED,
     DuplicateMunicipality,
@@ -81,6 +82,81 @@ def members_for(actor: User, status: str | None = None, country: str | None = No
         .where(Member.status.in_(statuses), Member.country.in_(_countries(actor, country)))
         .order_by(Member.name_key, Member.country, Member.id)
     )
+
+
+@dataclass
+class MembersPage:
+    """One page of a coordinator's members by name, with the cursors to the pages around it."""
+
+    items: list[Member]
+    total: int
+    previous: int | None = None  # show the page before the member with this id
+    next: int | None = None  # show the page after the member with this id
+
+
+def members_page(
+    actor: User,
+    status: str | None = None,
+    country: str | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    per_page: int = 50,
+) -> MembersPage:
+    """A page of members_for(), read by the index on (country, name_key, id): each of the
+    coordinator's countries gives its next rows from the position of the cursor (a member's id),
+    and the database merges those short runs, so a page costs the same at the start and deep
+    into Germany's eleven thousand members (no OFFSET)."""
+    statuses = [status] if status in MEMBER_STATUSES else list(MEMBER_STATUSES)
+    countries = _countries(actor, country)
+    total = db.session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(Member.status.in_(statuses), Member.country.in_(countries))
+    )
+    if not countries:
+        return MembersPage([], total or 0)
+    cursor_id = before if before is not None else after
+    position = None
+    if cursor_id is not None:
+        position = db.session.execute(
+            select(Member.name_key, Member.id).where(Member.id == cursor_id)
+        ).first()
+    backwards = before is not None and position is not None
+    order = (
+        (Member.name_key.desc(), Member.id.desc()) if backwards else (Member.name_key, Member.id)
+    )
+    runs = []
+    for code in countries:
+        run = select(Member.id, Member.name_key).where(
+            Member.country == code, Member.status.in_(statuses)
+        )
+        if position is not None:
+            key = tuple_(Member.name_key, Member.id)
+            run = run.where(key < tuple(position) if backwards else key > tuple(position))
+        runs.append(run.order_by(*order).limit(per_page + 1).subquery())
+    merged = union_all(*(select(run.c.id, run.c.name_key) for run in runs)).subquery()
+    direction = (
+        (merged.c.name_key.desc(), merged.c.id.desc())
+        if backwards
+        else (
+            merged.c.name_key,
+            merged.c.id,
+        )
+    )
+    ids = list(db.session.scalars(select(merged.c.id).order_by(*direction).limit(per_page + 1)))
+    more = len(ids) > per_page
+    ids = ids[:per_page]
+    if backwards:
+        ids.reverse()
+    found = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
+    items = [found[i] for i in ids]
+    page = MembersPage(items, total or 0)
+    if items:
+        at_start = (backwards and not more) or position is None
+        at_end = not backwards and not more
+        page.previous = None if at_start else items[0].id
+        page.next = None if at_end else items[-1].id
+    return page
 
 
 def _countries(actor: User, country: str | None) -> list[str]:

@@ -6,7 +6,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal import permissions
-from portal.core.inputs import query_int
+from portal.core.inputs import MAX_ID, query_int
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Member, utcnow
@@ -72,13 +72,22 @@ def members():
     valid = form.validate()
     country = form.country.data if valid else None
     status = form.status.data if valid else None
-    page = db.paginate(
-        service.members_for(current_user, status=status, country=country),
-        page=query_int(request.args, "page", 1),
+    page = service.members_page(
+        current_user,
+        status=status,
+        country=country,
+        after=_cursor("after"),
+        before=_cursor("before"),
         per_page=PER_PAGE,
-        error_out=False,
     )
     return render_template("review/members.html", page=page, form=form)
+
+
+def _cursor(name: str) -> int | None:
+    """A page cursor (a member's id) from the address; a bad one is a 400 naming it."""
+    if not request.args.get(name):
+        return None
+    return query_int(request.args, name, 0, minimum=1, maximum=MAX_ID)
 
 
 def _member_for(member_id: int, allowed) -> Member:
