@@ -248,7 +248,7 @@ def _search_names(name: str, key: str, alternates: list[str]) -> list[list]:
         if len(folded) < 2 or folded == key:
             continue
         rank = 2 if latin and not alternate.isascii() else 1 if latin else 0
-        if folded not in chosen or rank > chosen[folded][0]:
+        if folded not in chosen or rank >= chosen[folded][0]:
             chosen[folded] = (rank, index)
     return [[index, folded] for folded, (_, index) in chosen.items()]
 
