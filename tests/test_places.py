@@ -163,7 +163,9 @@ def test_names_for_gives_every_name_in_every_script():
 def test_found_by_an_alternate_name_in_any_script(query, country, expected):
     found = service.search(query, country)
     assert found and found[0].place.name == expected
-    assert found[0].place.geonames_id in {p.geonames_id for p in only(expected, found[0].place.country)}
+    assert found[0].place.geonames_id in {
+        p.geonames_id for p in only(expected, found[0].place.country)
+    }
 
 
 def test_the_index_folds_as_the_search_does():

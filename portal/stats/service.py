@@ -24,7 +24,8 @@ actions. overview() returns a plain dict of keys and numbers (labels are the pag
     }
 
 A member's population is that of its municipality as registered; GeoNames lists some city
-districts as places of their own, so with every place as a member a share can exceed 100%.
+districts as places of their own (the gazetteer leaves out those its data marks as districts),
+so with every place as a member a share can exceed 100%.
 The answer is kept in the public cache until the public data changes.
 """
 
