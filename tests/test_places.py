@@ -201,6 +201,18 @@ def test_create_app_loads_the_gazetteer_so_the_first_search_does_not(monkeypatch
     assert loads == [1]  # the search found it loaded
 
 
+def test_a_process_forked_while_loading_does_not_wait_for_a_lost_thread(monkeypatch):
+    loaded = service.gazetteer()
+    monkeypatch.setattr(service, "_gazetteer", None)
+    monkeypatch.setattr(service, "_load", lambda: loaded)
+    held = service._lock
+    with held:  # as the loading thread holds it when the process forks
+        service._after_fork_in_child()
+        assert service._lock is not held and not service._lock.locked()
+        assert service.gazetteer() is loaded
+    monkeypatch.setattr(service, "_lock", held)
+
+
 def test_a_second_warm_up_loads_nothing():
     service.gazetteer()
     assert service.warm_up() is None

@@ -16,6 +16,7 @@ as the officer typed it.
 import gc
 import gzip
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,17 @@ def _read(index: dict) -> _Gazetteer:
 
 _lock = threading.Lock()
 _gazetteer: _Gazetteer | None = None
+
+
+def _after_fork_in_child() -> None:
+    """A process forked while the gazetteer was loading (gunicorn --preload) has the lock but
+    not the thread that held it: it starts afresh."""
+    global _lock
+    if _gazetteer is None:
+        _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def gazetteer() -> _Gazetteer:
