@@ -30,7 +30,8 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_mail_delivery(app)
-    load_gazetteer()
+    if app.config["PRELOAD_GAZETTEER"]:
+        load_gazetteer()
     return app
 
 

@@ -191,7 +191,9 @@ def test_create_app_loads_the_gazetteer_so_the_first_search_does_not(monkeypatch
 
     monkeypatch.setattr(service, "_load", counted_load)
     monkeypatch.setattr(service, "_gazetteer", None)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "PRELOAD_GAZETTEER": True}
+    )
     for thread in threading.enumerate():
         if thread.name == "gazetteer-load":
             thread.join(5)
@@ -211,6 +213,15 @@ def test_a_process_forked_while_loading_does_not_wait_for_a_lost_thread(monkeypa
         assert service._lock is not held and not service._lock.locked()
         assert service.gazetteer() is loaded
     monkeypatch.setattr(service, "_lock", held)
+
+
+def test_the_suite_does_not_preload(app, monkeypatch):
+    monkeypatch.setattr(service, "_gazetteer", None)
+    monkeypatch.setattr(service, "warm_up", lambda: pytest.fail("loaded at start-up"))
+    assert app.config["PRELOAD_GAZETTEER"] is False
+    from portal import create_app
+
+    create_app({**app.config})
 
 
 def test_a_second_warm_up_loads_nothing():
