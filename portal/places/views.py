@@ -1,6 +1,7 @@
 """GET /places/search: known EU places for the application form's place chooser (JSON)."""
 
 from flask import Blueprint, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.core.countries import COUNTRY_CODES, country_name
@@ -26,5 +27,13 @@ def search():
             _("Type at least %(n)d letters.", n=service.MIN_QUERY_LENGTH),
             min_length=service.MIN_QUERY_LENGTH,
         )
-    results = [dict(m.public(), country_name=country_name(m.place.country)) for m in matches]
+    language = str(get_locale() or "")
+    results = [
+        dict(
+            m.public(),
+            country_name=country_name(m.place.country),
+            region_label=service.region_name(m.place, language),
+        )
+        for m in matches
+    ]
     return jsonify({"query": query, "country": country, "count": len(results), "results": results})

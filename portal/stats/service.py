@@ -24,7 +24,8 @@ actions. overview() returns a plain dict of keys and numbers (labels are the pag
     }
 
 A member's population is that of its municipality as registered; GeoNames lists some city
-districts as places of their own, so with every place as a member a share can exceed 100%.
+districts as places of their own (the gazetteer leaves out those its data marks as districts),
+so with every place as a member a share can exceed 100%.
 The figures are read from the counts kept per country in the same transaction as every write
 (portal.models.publicdata: one query of a few thousand rows, milliseconds at 79,000 members),
 and kept as an aggregate: at most AGGREGATE_REFRESH_SECONDS old, with the time they show.

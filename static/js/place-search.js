@@ -197,7 +197,7 @@
       var name = document.createElement("strong");
       name.textContent = place.name;
       option.appendChild(name);
-      var details = [place.region, place.country_name].filter(Boolean).join(", ");
+      var details = [place.region_label || place.region, place.country_name].filter(Boolean).join(", ");
       var extra = document.createElement("span");
       extra.className = "option-details";
       extra.textContent = " " + details;
