@@ -350,11 +350,11 @@ def stats_ms(env: dict, runs: int = 5) -> list[float]:
     return [float(line) for line in done.stdout.split()]
 
 
-def export_figures(port: int, path: str) -> dict:
+def export_figures(port: int, path: str, gzipped: bool = False) -> dict:
     """Size, time to first byte and total time of one streamed download."""
     conn = http.client.HTTPConnection(HOST, port, timeout=300)
     started = time.perf_counter()
-    conn.request("GET", path)
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip" if gzipped else "identity"})
     response = conn.getresponse()
     first_byte, size = None, 0
     while chunk := response.read(65536):
@@ -444,6 +444,9 @@ def run_database(label: str, database_url: str, args) -> dict:
                 warm(pool, server.port, path, args.concurrency)
             results, under_writes = measure(pool, server.port, pages, args, switch)
         exports = {path: export_figures(server.port, path) for path in EXPORTS}
+        exports.update(
+            {f"{path} (gzip)": export_figures(server.port, path, True) for path in EXPORTS}
+        )
         wire = map_over_the_wire(server.port)
         drawing = map_drawing_ms(server.port) if not args.no_browser else "skipped (--no-browser)"
     finally:
