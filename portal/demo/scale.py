@@ -8,7 +8,8 @@ whole-EU view are measured on. Places already members (same country and folded n
 Speed: rows are built in Python with their ids chosen here (so children need no round trip for
 their parent's id), their dates already in the form the database driver stores, and written in
 one transaction: with one executemany per table on SQLite, with COPY on PostgreSQL (whose id
-sequences are then moved past them). A name that occurs more than once in a country is
+sequences are then moved past them). The search index's rows (every name of each place,
+portal.membership.search_index) are written the same way. A name that occurs more than once in a country is
 kept by the most populous place; the others get their region (and, if needed, a number) added,
 because a municipality's name can be a member only once per country.
 """
@@ -30,11 +31,13 @@ from portal.models import (
     ActionFunding,
     ActionSpace,
     Member,
+    MemberSearch,
     ProgressUpdate,
     StatusChange,
 )
 from portal.models.members import APPROVED, OPEN_STATUSES, SUBMITTED
 from portal.models.pledges import CANCELLED, COMPLETED, IN_PROGRESS, PLANNED
+from portal.membership.search_index import search_row
 from portal.models.publicdata import bump_public_data
 from portal.places.service import Place, eu_places
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, SPACE_KINDS
@@ -107,8 +110,12 @@ def seed_scale(
             f"Built {len(plan.members)} members and {len(plan.actions)} actions "
             f"in {time.perf_counter() - started:.1f} s; writing them."
         )
+    search = [
+        search_row(m["id"], m["name"], m["region"], m["geonames_id"]) for m in plan.members
+    ]
     for model, rows in (
         (Member, plan.members),
+        (MemberSearch, search),
         (StatusChange, plan.history),
         (Action, plan.actions),
         (ActionSpace, plan.spaces),

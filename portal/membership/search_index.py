@@ -1,0 +1,95 @@
+"""Keeping the directory's search index (portal.models.search.MemberSearch) in step with the
+members, in the transaction that changes them.
+
+Nothing has to remember it: a Session event refreshes the rows of every member whose name,
+region, status or place a flush changed, and of every member an ORM UPDATE statement touches
+(portal.membership.transitions moves states that way). Deleting a member deletes its row (the
+foreign key cascades). Code that writes members with plain SQL (the scale demo) writes their
+rows with search_rows().
+
+A row exists for public members only, so the index never finds a member the public may not see.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, event, inspect, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from portal.core.folding import fold
+from portal.models import Member, MemberSearch
+from portal.models.members import PUBLIC_STATUSES
+from portal.places.service import names_for
+
+# The attributes the index is made of.
+WATCHED = ("name", "region", "status", "geonames_id")
+
+
+def folded_names(name: str, geonames_id: int | None) -> str:
+    """The member's name and every name of its place in the gazetteer, folded, between bars:
+    "|copenhagen|kobenhavn|kopenhagen|...|". Codes such as "CPH" are left out."""
+    keys = [fold(name)]
+    if geonames_id is not None:
+        keys.extend(
+            fold(other)
+            for other in names_for(geonames_id)
+            if not (len(other) <= 4 and other.isascii() and other.isupper())
+        )
+    unique = [key for key in dict.fromkeys(keys) if key]
+    return "|" + "|".join(unique) + "|"
+
+
+def search_row(member_id: int, name: str, region: str, geonames_id: int | None) -> dict:
+    return {
+        "member_id": member_id,
+        "names": folded_names(name, geonames_id),
+        "region": fold(region or ""),
+    }
+
+
+def refresh(connection: Connection, member_ids: Iterable[int]) -> None:
+    """Rewrite the index rows of these members from what the database holds now."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return
+    table = MemberSearch.__table__
+    connection.execute(delete(table).where(table.c.member_id.in_(ids)))
+    members = connection.execute(
+        select(Member.id, Member.name, Member.region, Member.geonames_id).where(
+            Member.id.in_(ids), Member.status.in_(PUBLIC_STATUSES)
+        )
+    ).all()
+    if members:
+        connection.execute(insert(table), [search_row(*member) for member in members])
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_flushed(session: Session, flush_context) -> None:
+    changed = [
+        obj.id
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, Member) and obj.id is not None and _watched_changed(obj)
+    ]
+    if changed:
+        refresh(session.connection(), changed)
+
+
+def _watched_changed(member: Member) -> bool:
+    state = inspect(member)
+    if state.pending or not state.has_identity:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in WATCHED)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refresh_updated(state: ORMExecuteState):
+    if not state.is_update or not any(m.class_ is Member for m in state.all_mappers):
+        return None
+    # The members this statement will touch, read before it runs (the same WHERE), then
+    # refreshed after.
+    where = state.statement.whereclause
+    query = select(Member.id) if where is None else select(Member.id).where(where)
+    ids = list(state.session.connection().scalars(query))
+    result = state.invoke_statement()
+    refresh(state.session.connection(), ids)
+    return result
