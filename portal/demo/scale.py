@@ -110,9 +110,7 @@ def seed_scale(
             f"Built {len(plan.members)} members and {len(plan.actions)} actions "
             f"in {time.perf_counter() - started:.1f} s; writing them."
         )
-    search = [
-        search_row(m["id"], m["name"], m["region"], m["geonames_id"]) for m in plan.members
-    ]
+    search = [search_row(m["id"], m["name"], m["region"], m["geonames_id"]) for m in plan.members]
     for model, rows in (
         (Member, plan.members),
         (MemberSearch, search),

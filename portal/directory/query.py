@@ -12,7 +12,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Select, and_, bindparam, case, func, literal_column, select
+from sqlalchemy import Select, and_, bindparam, case, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.datastructures import MultiDict
@@ -309,7 +309,8 @@ class SearchMatch(ColumnElement[bool]):
     these words), found through the search index (portal.models.search): FTS5 on SQLite, the
     GIN index over a tsvector on PostgreSQL. Words are fold()ed: [0-9a-z] only."""
 
-    type = Boolean()
+    # No Boolean type: SQLite (no native booleans) would be given "... IN (...) = 1", which
+    # its planner does not read as a search of the index.
     inherit_cache = False
 
     def __init__(self, words: tuple[str, ...]):
@@ -432,9 +433,7 @@ def filtered_members(filters: DirectoryFilters, *columns) -> Select:
     in the chosen order, without paging."""
     statement = select(*(columns or PUBLIC_COLUMNS))
     if _ranked(filters):
-        statement = statement.join_from(
-            Member, MemberSearch, MemberSearch.member_id == Member.id
-        )
+        statement = statement.join_from(Member, MemberSearch, MemberSearch.member_id == Member.id)
     return statement.where(and_(*conditions(filters))).order_by(*_order(filters))
 
 
