@@ -10,7 +10,8 @@ from portal.models.search import include_name, include_object
 def test_models_and_migrations_agree(db):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={
+            conn,
+            opts={
                 "compare_type": True,
                 "include_object": include_object,
                 "include_name": include_name,

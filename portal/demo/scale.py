@@ -8,9 +8,9 @@ whole-EU view are measured on. Places already members (same country and folded n
 Speed: rows are built in Python with their ids chosen here (so children need no round trip for
 their parent's id), their dates already in the form the database driver stores, and written in
 one transaction: with one executemany per table on SQLite, with COPY on PostgreSQL (whose id
-sequences are then moved past them). The search index's rows (every name of each place,
-portal.membership.search_index) are written the same way. A name that occurs more than once in a country is
-kept by the most populous place; the others get their region (and, if needed, a number) added,
+sequences are then moved past them); so are the search index's rows (every name of each place,
+portal.membership.search_index). A name that occurs more than once in a country is kept by
+the most populous place; the others get their region (and, if needed, a number) added,
 because a municipality's name can be a member only once per country.
 """
 
@@ -26,6 +26,7 @@ from sqlalchemy.types import Date, DateTime
 from portal.core.folding import fold, slugify
 from portal.core.transaction import atomic
 from portal.extensions import db
+from portal.membership.search_index import search_row
 from portal.models import (
     Action,
     ActionFunding,
@@ -37,7 +38,6 @@ from portal.models import (
 )
 from portal.models.members import APPROVED, OPEN_STATUSES, SUBMITTED
 from portal.models.pledges import CANCELLED, COMPLETED, IN_PROGRESS, PLANNED
-from portal.membership.search_index import search_row
 from portal.models.publicdata import bump_public_data
 from portal.places.service import Place, eu_places
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, SPACE_KINDS

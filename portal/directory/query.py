@@ -317,22 +317,26 @@ class SearchMatch(ColumnElement[bool]):
         self.words = words
 
 
+# The words go in as a bound parameter; the SQL around them is ours (table and index names).
 @compiles(SearchMatch, "sqlite")
 def _search_match_sqlite(element: SearchMatch, compiler, **kw) -> str:
-    query = " AND ".join(f'"{word}"*' for word in element.words)
-    return (
-        f"{compiler.process(Member.id, **kw)} IN (SELECT rowid FROM {FTS_TABLE} "
-        f"WHERE {FTS_TABLE} MATCH {compiler.process(bindparam('words', query, unique=True), **kw)})"
+    member_id = compiler.process(Member.id, **kw)
+    words = compiler.process(
+        bindparam("words", " AND ".join(f'"{word}"*' for word in element.words), unique=True),
+        **kw,
     )
+    return f"{member_id} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {words})"  # noqa: S608
 
 
 @compiles(SearchMatch, "postgresql")
 def _search_match_postgresql(element: SearchMatch, compiler, **kw) -> str:
-    query = " & ".join(f"{word}:*" for word in element.words)
+    member_id = compiler.process(Member.id, **kw)
+    words = compiler.process(
+        bindparam("words", " & ".join(f"{word}:*" for word in element.words), unique=True), **kw
+    )
     return (
-        f"{compiler.process(Member.id, **kw)} IN (SELECT member_id FROM member_search "
-        f"WHERE {PG_DOCUMENT} @@ to_tsquery('simple', "
-        f"{compiler.process(bindparam('words', query, unique=True), **kw)}))"
+        f"{member_id} IN (SELECT member_id FROM member_search "  # noqa: S608
+        f"WHERE {PG_DOCUMENT} @@ to_tsquery('simple', {words}))"
     )
 
 

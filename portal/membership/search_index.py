@@ -12,11 +12,13 @@ A row exists for public members only, so the index never finds a member the publ
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, event, inspect, insert, select
+from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.core.folding import fold
+from portal.core.transaction import atomic
+from portal.extensions import db
 from portal.models import Member, MemberSearch
 from portal.models.members import PUBLIC_STATUSES
 from portal.places.service import names_for
@@ -93,3 +95,28 @@ def _refresh_updated(state: ORMExecuteState):
     result = state.invoke_statement()
     refresh(state.session.connection(), ids)
     return result
+
+
+BATCH = 2000
+
+
+def rebuild(connection: Connection) -> int:
+    """Write the whole index again from the members (after the migration that creates it, or
+    when the gazetteer's names changed). Returns the number of public members indexed."""
+    table = MemberSearch.__table__
+    connection.execute(delete(table))
+    members = connection.execute(
+        select(Member.id, Member.name, Member.region, Member.geonames_id)
+        .where(Member.status.in_(PUBLIC_STATUSES))
+        .order_by(Member.id)
+    ).all()
+    for start in range(0, len(members), BATCH):
+        rows = [search_row(*member) for member in members[start : start + BATCH]]
+        connection.execute(insert(table), rows)
+    return len(members)
+
+
+@atomic
+def reindex() -> int:
+    """rebuild() in a transaction of its own (`flask search reindex`)."""
+    return rebuild(db.session.connection())
