@@ -417,7 +417,9 @@ def test_common_queries_bring_the_place_meant_first_among_the_biggest_eu_places(
         db.session.execute(text("ANALYZE member_search"))
     for plan in _plans(parse_filters(MultiDict({"q": "lodz"}))):
         if db.engine.dialect.name == "sqlite":
-            assert "VIRTUAL TABLE INDEX" in plan and "SCAN members" not in plan, plan
+            # The matches are looked up by id, not tested one by one over every member.
+            assert "VIRTUAL TABLE INDEX" in plan, plan
+            assert "SEARCH members USING INTEGER PRIMARY KEY" in plan, plan
         else:
             assert "ix_member_search_document" in plan and "Seq Scan on members" not in plan, plan
     assert db.session.scalar(select(Member.status).limit(1)) == APPROVED

@@ -340,11 +340,31 @@ def _search_match_postgresql(element: SearchMatch, compiler, **kw) -> str:
     )
 
 
+class PublicWhenSearching(ColumnElement[bool]):
+    """Member.is_public, in a search. On SQLite written `+members.status IN (...)`: the unary
+    plus keeps the planner from walking an index over the status (every public member) and
+    testing each row against the few the search index found; it looks those up by id."""
+
+    inherit_cache = True
+
+
+@compiles(PublicWhenSearching)
+def _public_when_searching(element: PublicWhenSearching, compiler, **kw) -> str:
+    return compiler.process(Member.is_public, **kw)
+
+
+@compiles(PublicWhenSearching, "sqlite")
+def _public_when_searching_sqlite(element: PublicWhenSearching, compiler, **kw) -> str:
+    return "+" + compiler.process(Member.is_public, **kw)
+
+
 def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
     """The WHERE terms for these filters, over public members only."""
-    terms: list[ColumnElement[bool]] = [Member.is_public]
+    terms: list[ColumnElement[bool]] = []
     if filters.words:
-        terms.append(SearchMatch(filters.words))
+        terms += [PublicWhenSearching(), SearchMatch(filters.words)]
+    else:
+        terms.append(Member.is_public)
     if filters.countries:
         terms.append(Member.country.in_(filters.countries))
     if filters.region_key:
