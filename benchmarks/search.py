@@ -104,9 +104,8 @@ def main() -> None:
             scan_times.append(scan_ms)
             first = rows[0].name if rows else "-"
             scan_first = scan_rows[0].name if scan_rows else "-"
-            print(
-                f"{query:<12} {index_ms:9.2f} {total:8d}  {first:<12} | {scan_ms:7.2f}, {scan_first}"
-            )
+            print(f"{query:<12} {index_ms:9.2f} {total:8d}  {first:<12} | ", end="")
+            print(f"{scan_ms:7.2f}, {scan_first}")
         print(
             f"median of the 18: index {statistics.median(index_times):.2f} ms, "
             f"LIKE scan {statistics.median(scan_times):.2f} ms"

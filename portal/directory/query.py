@@ -334,9 +334,11 @@ def _search_match_postgresql(element: SearchMatch, compiler, **kw) -> str:
     words = compiler.process(
         bindparam("words", " & ".join(f"{word}:*" for word in element.words), unique=True), **kw
     )
+    # = ANY(ARRAY(...)): the matches are read once (an InitPlan) and looked up by id. With IN
+    # the planner may hash-join them against every member instead (25 ms, not 2, at 79,000).
     return (
-        f"{member_id} IN (SELECT member_id FROM member_search "  # noqa: S608
-        f"WHERE {PG_DOCUMENT} @@ to_tsquery('simple', {words}))"
+        f"{member_id} = ANY(ARRAY(SELECT member_id FROM member_search "  # noqa: S608
+        f"WHERE {PG_DOCUMENT} @@ to_tsquery('simple', {words})))"
     )
 
 

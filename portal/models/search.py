@@ -20,6 +20,7 @@ from portal.models.base import Base
 
 # The words' index, as the migration creates it (SQLite, PostgreSQL).
 FTS_TABLE = "member_search_fts"
+FTS_INSERT_TRIGGER = "member_search_ai"
 PG_DOCUMENT = "to_tsvector('simple', names || ' ' || region)"
 PG_INDEX = "ix_member_search_document"
 NOT_IN_MODELS = frozenset(
