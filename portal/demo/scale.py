@@ -16,8 +16,7 @@ because a municipality's name can be a member only once per country.
 
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -27,7 +26,7 @@ from sqlalchemy.types import Date, DateTime
 from portal.core.folding import fold, slugify
 from portal.core.transaction import atomic
 from portal.extensions import db
-from portal.membership.search_index import search_row
+from portal.membership.search_index import search_row, words_index_paused
 from portal.models import (
     Action,
     ActionFunding,
@@ -40,7 +39,6 @@ from portal.models import (
 from portal.models.members import APPROVED, OPEN_STATUSES, SUBMITTED
 from portal.models.pledges import CANCELLED, COMPLETED, IN_PROGRESS, PLANNED
 from portal.models.publicdata import bump_public_data
-from portal.models.search import FTS_INSERT_TRIGGER, FTS_TABLE, PG_INDEX
 from portal.places.service import Place, eu_places
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, SPACE_KINDS
 
@@ -114,7 +112,7 @@ def seed_scale(
         )
     search = [search_row(m["id"], m["name"], m["region"], m["geonames_id"]) for m in plan.members]
     _insert(Member, plan.members)
-    with _words_index_paused(search[0]["member_id"] if search else 0):
+    with words_index_paused(db.session.connection(), search[0]["member_id"] if search else 0):
         _insert(MemberSearch, search)
     for model, rows in (
         (StatusChange, plan.history),
@@ -363,39 +361,6 @@ class _Plan:
             }
             rows.append((row, reported))
         return rows
-
-
-@contextmanager
-def _words_index_paused(first_id: int) -> Iterator[None]:
-    """The search index's words are indexed once for all new rows, not row by row (on SQLite
-    0.5 s instead of 14 s, on PostgreSQL 3 s instead of 7 s at 79,000 members): the insert
-    trigger (SQLite) or the GIN index (PostgreSQL) is dropped for the insert and created again,
-    from its own definition as the database holds it, in the same transaction."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        definition = connection.scalar(
-            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-            {"name": FTS_INSERT_TRIGGER},
-        )
-        connection.execute(text(f"DROP TRIGGER {FTS_INSERT_TRIGGER}"))
-        yield
-        connection.execute(
-            text(
-                f"INSERT INTO {FTS_TABLE} (rowid, names, region) "  # noqa: S608 (our names)
-                "SELECT member_id, names, region FROM member_search WHERE member_id >= :first"
-            ),
-            {"first": first_id},
-        )
-        connection.execute(text(definition))
-    elif connection.dialect.name == "postgresql":
-        definition = connection.scalar(
-            text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"), {"name": PG_INDEX}
-        )
-        connection.execute(text(f"DROP INDEX {PG_INDEX}"))
-        yield
-        connection.execute(text(definition))
-    else:
-        yield
 
 
 def _insert(model, rows: list[dict]) -> None:

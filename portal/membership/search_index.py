@@ -5,14 +5,16 @@ Nothing has to remember it: a Session event refreshes the rows of every member w
 region, status or place a flush changed, and of every member an ORM UPDATE statement touches
 (portal.membership.transitions moves states that way). Deleting a member deletes its row (the
 foreign key cascades). Code that writes members with plain SQL (the scale demo) writes their
-rows with search_rows().
+rows itself (search_row(), and words_index_paused() for a bulk insert); `flask search reindex`
+writes every row again (rebuild()).
 
 A row exists for public members only, so the index never finds a member the public may not see.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import delete, event, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -21,6 +23,7 @@ from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.models import Member, MemberSearch
 from portal.models.members import PUBLIC_STATUSES
+from portal.models.search import FTS_INSERT_TRIGGER, FTS_TABLE, PG_INDEX
 from portal.places.service import names_for
 
 # The attributes the index is made of.
@@ -97,6 +100,39 @@ def _refresh_updated(state: ORMExecuteState):
     return result
 
 
+@contextmanager
+def words_index_paused(connection: Connection, first_id: int) -> Iterator[None]:
+    """For bulk inserts into member_search (rows with member_id >= first_id): their words are
+    indexed once for all, not row by row (on SQLite 0.5 s instead of 14 s, on PostgreSQL 3 s
+    instead of 7 s at 79,000 members). The insert trigger (SQLite) or the GIN index
+    (PostgreSQL) is dropped for the insert and created again from its own definition as the
+    database holds it, in the same transaction."""
+    if connection.dialect.name == "sqlite":
+        definition = connection.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+            {"name": FTS_INSERT_TRIGGER},
+        )
+        connection.execute(text(f"DROP TRIGGER {FTS_INSERT_TRIGGER}"))
+        yield
+        connection.execute(
+            text(
+                f"INSERT INTO {FTS_TABLE} (rowid, names, region) "  # noqa: S608 (our names)
+                "SELECT member_id, names, region FROM member_search WHERE member_id >= :first"
+            ),
+            {"first": first_id},
+        )
+        connection.execute(text(definition))
+    elif connection.dialect.name == "postgresql":
+        definition = connection.scalar(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"), {"name": PG_INDEX}
+        )
+        connection.execute(text(f"DROP INDEX {PG_INDEX}"))
+        yield
+        connection.execute(text(definition))
+    else:
+        yield
+
+
 BATCH = 2000
 
 
@@ -110,9 +146,10 @@ def rebuild(connection: Connection) -> int:
         .where(Member.status.in_(PUBLIC_STATUSES))
         .order_by(Member.id)
     ).all()
-    for start in range(0, len(members), BATCH):
-        rows = [search_row(*member) for member in members[start : start + BATCH]]
-        connection.execute(insert(table), rows)
+    with words_index_paused(connection, 0):
+        for start in range(0, len(members), BATCH):
+            rows = [search_row(*member) for member in members[start : start + BATCH]]
+            connection.execute(insert(table), rows)
     return len(members)
 
 
