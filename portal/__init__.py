@@ -74,6 +74,8 @@ def register_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
     from portal.core.session_store import register as register_sessions
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.models.search import include_name as search_include_name
+    from portal.models.search import include_object as search_include_object
 
     db.init_app(app)
     register_sessions(app)
@@ -83,6 +85,8 @@ def register_extensions(app: Flask) -> None:
         directory=str(Path(app.root_path).parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_object=search_include_object,
+        include_name=search_include_name,
     )
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,4 +1,4 @@
-"""Command line: `flask --app portal users|mail|demo ...`."""
+"""Command line: `flask --app portal users|mail|search|demo ...`."""
 
 import sys
 
@@ -54,10 +54,12 @@ def send_mail() -> None:
 def register(app: Flask) -> None:
     from portal.account.commands import purge_command
     from portal.demo.commands import demo_cli
+    from portal.membership.commands import search_cli
     from portal.pledges.commands import reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(search_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(purge_command)

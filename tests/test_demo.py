@@ -77,6 +77,15 @@ def check_members_in_every_state_across_the_eu(seeded, client, db):
     public = sum(m.status in PUBLIC_STATUSES for m in members)
     assert f"{public} members" in client.get("/members").get_data(as_text=True)
 
+    # The search index holds the public members, each with every name of its place.
+    from portal.membership.search_index import folded_names
+    from portal.models import MemberSearch
+
+    index = dict(db.session.execute(select(MemberSearch.member_id, MemberSearch.names)).all())
+    assert index == {
+        m.id: folded_names(m.name, m.geonames_id) for m in members if m.status in PUBLIC_STATUSES
+    }
+
 
 def check_history_follows_the_transition_rules(db):
     for member in db.session.scalars(select(Member)):

@@ -79,6 +79,10 @@ def test_the_form_is_a_get_form_with_labels_and_the_count_is_announced(client, c
     assert re.search(r'<h2 id="results-heading" role="status">\s*1 member matches', html)
     assert "<title>Members (1 found)" in html
     assert 'value="lodz"' in html  # the search is shown back
+    # A search is ordered by best match: no column is the sort, and the select says so.
+    assert "aria-sort" not in html
+    assert '<option selected value="relevance">Best match</option>' in html
+    html = client.get("/members?q=lodz&sort=name").get_data(as_text=True)
     assert '<th scope="col" aria-sort="ascending">' in html
 
 

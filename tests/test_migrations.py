@@ -4,11 +4,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from portal.models import Base
+from portal.models.search import include_name, include_object
 
 
 def test_models_and_migrations_agree(db):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_object": include_object,
+                "include_name": include_name,
+            },
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], (
         f"run `flask db migrate`: models differ from migrations: {differences}"

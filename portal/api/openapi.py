@@ -238,9 +238,12 @@ def _parameters() -> dict:
     return {
         "q": _query(
             "q",
-            "Words the member's name or region starts a word with; case and accents are "
-            f"ignored (lodz finds Łódź). Only the first {MAX_QUERY_LENGTH} characters and "
-            f"{MAX_QUERY_WORDS} words count.",
+            "Words the member's names or region start a word with; case and accents are "
+            "ignored and every script is transliterated (lodz finds Łódź, Αθήνα finds "
+            "Athens). A member chosen from the gazetteer is found by every name GeoNames "
+            "gives its place (København, Kopenhagen and Copenhagen find the same member). "
+            f"Only the first {MAX_QUERY_LENGTH} characters and {MAX_QUERY_WORDS} words "
+            "count; a q with no letter or digit is refused (400 naming q).",
             {"type": "string"},
         ),
         "country": _query(
@@ -290,7 +293,12 @@ def _parameters() -> dict:
             "joined_to", "Joined on or before.", {"type": "string", "format": "date"}
         ),
         "sort": _query(
-            "sort", "Order.", {"type": "string", "enum": list(SORTS), "default": "name"}
+            "sort",
+            "Order. relevance (the default with q): a name equal to the search first, then "
+            "names starting with it, then names with a word starting with it, the most "
+            "populous first within each; without q, relevance is the same as name (the "
+            "default without q).",
+            {"type": "string", "enum": list(SORTS)},
         ),
         "page": _query(
             "page",

@@ -3,10 +3,19 @@
 Unicode decomposition strips most accents (ó -> o) but leaves letters such as ł, ø, đ or ß,
 which have no decomposition; they are mapped by hand so that "lodz" finds Łódź and "kobenhavn"
 finds København.
+
+Letters of other scripts (Greek, Cyrillic, Arabic, Hebrew, Chinese...), which decomposition
+cannot turn into ASCII, are transliterated with anyascii: "Αθήνα" -> "athina", "Москва" ->
+"moskva". Latin letters keep the old rules (what they fold to is in every member's slug and
+name_key), so anyascii only sees what the Latin rules would have dropped; symbols and emoji are
+still dropped.
 """
 
 import re
 import unicodedata
+from functools import lru_cache
+
+from anyascii import anyascii
 
 _SPECIAL = str.maketrans(
     {
@@ -15,6 +24,9 @@ _SPECIAL = str.maketrans(
     }
 )  # fmt: skip
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+# Letters and digits: what is transliterated when it is not Latin (marks, symbols, punctuation
+# and modifier letters are not).
+_TRANSLITERATED = frozenset(("Lu", "Ll", "Lt", "Lo", "Nd", "Nl", "No"))
 
 # What every slug is made of (slugify's words, the country and a number, joined by hyphens),
 # at most the 140 characters members.slug holds; anchored, as JSON Schema's `pattern` needs.
@@ -22,12 +34,23 @@ SLUG_PATTERN = "^[0-9a-z-]{1,140}$"
 _SLUG = re.compile(SLUG_PATTERN)
 
 
+@lru_cache(maxsize=8192)
+def _other_script(ch: str) -> str:
+    """A non-ASCII character left after decomposition: transliterated if it is a letter or
+    digit of a script other than Latin, else dropped (as it always was)."""
+    if unicodedata.category(ch) not in _TRANSLITERATED or "LATIN" in unicodedata.name(ch, ""):
+        return ""
+    return anyascii(ch).lower()
+
+
 def fold(value: str) -> str:
-    """Lower-case ASCII words separated by single spaces: 'Łódź ' -> 'lodz'."""
+    """Lower-case ASCII words separated by single spaces: 'Łódź ' -> 'lodz', 'Αθήνα' ->
+    'athina'. What has no letter or digit folds to ''."""
     lowered = unicodedata.normalize("NFKD", value.casefold()).translate(_SPECIAL)
     stripped = "".join(ch for ch in lowered if not unicodedata.combining(ch))
-    ascii_only = stripped.encode("ascii", "ignore").decode("ascii")
-    return _NON_WORD.sub(" ", ascii_only).strip()
+    if not stripped.isascii():
+        stripped = "".join(ch if ch.isascii() else _other_script(ch) for ch in stripped)
+    return _NON_WORD.sub(" ", stripped).strip()
 
 
 def slugify(value: str) -> str:

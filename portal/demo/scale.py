@@ -8,8 +8,9 @@ whole-EU view are measured on. Places already members (same country and folded n
 Speed: rows are built in Python with their ids chosen here (so children need no round trip for
 their parent's id), their dates already in the form the database driver stores, and written in
 one transaction: with one executemany per table on SQLite, with COPY on PostgreSQL (whose id
-sequences are then moved past them). A name that occurs more than once in a country is
-kept by the most populous place; the others get their region (and, if needed, a number) added,
+sequences are then moved past them); so are the search index's rows (every name of each place,
+portal.membership.search_index). A name that occurs more than once in a country is kept by
+the most populous place; the others get their region (and, if needed, a number) added,
 because a municipality's name can be a member only once per country.
 """
 
@@ -25,11 +26,13 @@ from sqlalchemy.types import Date, DateTime
 from portal.core.folding import fold, slugify
 from portal.core.transaction import atomic
 from portal.extensions import db
+from portal.membership.search_index import search_row, words_index_paused
 from portal.models import (
     Action,
     ActionFunding,
     ActionSpace,
     Member,
+    MemberSearch,
     ProgressUpdate,
     StatusChange,
 )
@@ -107,8 +110,11 @@ def seed_scale(
             f"Built {len(plan.members)} members and {len(plan.actions)} actions "
             f"in {time.perf_counter() - started:.1f} s; writing them."
         )
+    search = [search_row(m["id"], m["name"], m["region"], m["geonames_id"]) for m in plan.members]
+    _insert(Member, plan.members)
+    with words_index_paused(db.session.connection(), search[0]["member_id"] if search else 0):
+        _insert(MemberSearch, search)
     for model, rows in (
-        (Member, plan.members),
         (StatusChange, plan.history),
         (Action, plan.actions),
         (ActionSpace, plan.spaces),

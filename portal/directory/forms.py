@@ -17,6 +17,7 @@ from portal.directory.query import POPULATION_BANDS, STATUS_NAMES, FilterError
 FIRST_YEAR = 2018  # the covenant was announced in March 2018
 
 SORT_LABELS = {
+    "relevance": _l("Best match"),
     "name": _l("Name (A to Z)"),
     "-name": _l("Name (Z to A)"),
     "joined_on": _l("Joining date (oldest first)"),
@@ -35,7 +36,10 @@ _FIELD_OF = {
 
 
 class DirectoryForm(Form):
-    q = SearchField(_l("Name or region"), description=_l("Accents and case do not matter."))
+    q = SearchField(
+        _l("Name or region"),
+        description=_l("In any language or script; accents and case do not matter."),
+    )
     country = MultiCheckboxField(_l("Country"))
     region = StringField(_l("Region (exact name)"))
     population = SelectField(_l("Population"))
@@ -59,7 +63,8 @@ class DirectoryForm(Form):
             years.append(asked)
         self.year.choices = [any_] + [(y, y) for y in years]
         self.sort.choices = list(SORT_LABELS.items())
-        self.sort.data = self.sort.data or "name"
+        searching = bool((formdata.get("q") or "").strip())
+        self.sort.data = self.sort.data or ("relevance" if searching else "name")
 
     def show_errors(self, errors: tuple[FilterError, ...]) -> None:
         for error in errors:

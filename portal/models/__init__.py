@@ -19,6 +19,7 @@ from portal.models.pledges import (
     ReminderSent,
 )
 from portal.models.publicdata import DataVersion
+from portal.models.search import MemberSearch
 from portal.models.sessions import RecoveryCode, ServerSession, SignIn, UsedFormToken
 from portal.models.users import CoordinatorCountry, User
 
@@ -35,6 +36,7 @@ __all__ = [
     "DataVersion",
     "Invitation",
     "Member",
+    "MemberSearch",
     "OutboxMail",
     "ProgressUpdate",
     "RecoveryCode",
