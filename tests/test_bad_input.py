@@ -93,10 +93,12 @@ def test_map_coordinates_take_ascii_decimals_only(client, value):
 
 def test_review_page_number_is_bounded(client, login):
     login(make_coordinator("DE"))
-    for route in ("/review", "/review/members"):
-        response = client.get(f"{route}?page={HUGE}")
-        assert response.status_code == 400
-        assert "page must be a whole number" in response.get_data(as_text=True)
+    response = client.get(f"/review?page={HUGE}")
+    assert response.status_code == 400
+    assert "page must be a whole number" in response.get_data(as_text=True)
+    response = client.get(f"/review/members?after={HUGE}")  # paged by cursor
+    assert response.status_code == 400
+    assert "after must be a whole number" in response.get_data(as_text=True)
 
 
 def test_ids_in_addresses_beyond_what_a_table_holds_are_no_such_page(client, login):

@@ -119,7 +119,7 @@ def members_csv():
     return _stream("csv", "text/csv", exports.members_csv, "members.csv")
 
 
-@bp.get("/members/<slug>")
+@bp.get("/members/<slug:slug>")
 def member(slug: str):
     unknown = unknown_parameters(request.args, ())
     if unknown:

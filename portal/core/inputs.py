@@ -17,7 +17,7 @@ import unicodedata
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from portal.core.errors import BadParameter
 
@@ -135,6 +135,14 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class SlugConverter(BaseConverter):
+    """`<slug:...>`: what a member's slug can be (portal.core.folding.SLUG_PATTERN); anything
+    else is no such page before any lookup (PostgreSQL refuses NUL even inside a query)."""
+
+    regex = r"[0-9a-z-]{1,140}"
+
+
 def register(app) -> None:
-    """Bounded ids in every route (before any blueprint adds one)."""
+    """Bounded ids and slugs in every route (before any blueprint adds one)."""
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["slug"] = SlugConverter

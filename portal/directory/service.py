@@ -167,7 +167,8 @@ def find_actions(filters: ActionFilters) -> ResultPage:
 def action_list_scopes(filters: ActionFilters) -> tuple[str, ...]:
     """The parts of the public data a list of actions with these filters shows."""
     if filters.member:
-        return (member_scope(filters.member),)
+        # Text that cannot be a slug matches no member, now or later: it shows no data.
+        return (member_scope(filters.member),) if is_slug(filters.member) else ()
     return list_scopes(ACTIONS, filters.countries)
 
 

@@ -157,7 +157,7 @@ def _member_scopes(slug: str) -> list[str]:
     return [member_scope(slug)]
 
 
-@bp.route("/members/<slug>")
+@bp.route("/members/<slug:slug>")
 @cached_for_visitors(_member_scopes)
 def member_page(slug: str):
     def render_content() -> tuple[str, str] | None:

@@ -389,7 +389,7 @@ def _good_practice_scopes() -> tuple[str, ...]:
     return list_scopes(ACTIONS, [country] if country in dict(country_choices()) else [])
 
 
-@bp.route("/members/<slug>/actions/<int:action_id>")
+@bp.route("/members/<slug:slug>/actions/<int:action_id>")
 @cached_for_visitors(_member_scopes)
 def public_action(slug: str, action_id: int):
     action = service.public_action(slug, action_id)
