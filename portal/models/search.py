@@ -7,7 +7,7 @@ kopenhagen|...|". `region` is the folded region. portal.membership.search_index 
 in step with the members, in the transaction that changes them.
 
 The words are found through an index the models do not describe, created by the migration
-0005_search: on SQLite the FTS5 table member_search_fts (external content, kept by triggers);
+0007_search: on SQLite the FTS5 table member_search_fts (external content, kept by triggers);
 on PostgreSQL a GIN index over to_tsvector('simple', names || ' ' || region). Both find words
 by their start ("lodz" and "lod" find "lodz"). NOT_IN_MODELS names them for the schema
 comparison of autogenerate and of the tests.
