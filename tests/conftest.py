@@ -250,3 +250,20 @@ def frozen_clock(monkeypatch):
     stopped = Clock(clock.now_utc())
     monkeypatch.setattr(clock, "now_utc", stopped)
     return stopped
+
+
+def queries_of(client, url: str, status: int = 200) -> int:
+    """How many SQL statements answering `url` took (it must answer `status`)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == status
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", count)
+    return len(statements)

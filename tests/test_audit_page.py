@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db as _db
 from portal.models import AuditEntry
 from tests import factories
+from tests.conftest import queries_of
 from tests.factories import make_coordinator, make_member, make_user
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -269,23 +269,10 @@ def test_the_page_makes_as_many_queries_for_sixty_entries_as_for_three(client, a
                 country=None,
             )
 
-    def queries(url):
-        statements = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(statements)
-
     fill(3, START)
-    few = queries("/admin/audit")
+    few = queries_of(client, "/admin/audit")
     fill(57, START + timedelta(days=1))
-    many = queries("/admin/audit")
+    many = queries_of(client, "/admin/audit")
     assert len(shown(client.get("/admin/audit").get_data(as_text=True))) == 50
     assert many == few
     assert few <= 6
