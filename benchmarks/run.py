@@ -453,7 +453,8 @@ def run_database(label: str, database_url: str, args) -> dict:
         if writer is not None:
             writer.terminate()
             wrote = writer.communicate(timeout=60)[0].strip().splitlines()
-            print(f"  {wrote[-1] if wrote else 'the writer said nothing'}")
+            args.wrote = wrote[-1] if wrote else "the writer said nothing"
+            print(f"  {args.wrote}")
         server.stop()
     stats = stats_ms(env)
     report(label, results, exports, wire, drawing, seed_seconds, slug, args)
@@ -485,7 +486,8 @@ def mode_table(label: str, quiet: list[Result], writes, stats: list[float], args
     if mode == "writes":
         wbase = writes[0].rate
         lines = [
-            f"{setup}; writes at {args.writes:g} a second in every other round.",
+            f"{setup}; writes asked for at {args.writes:g} a second in every other round "
+            f"({getattr(args, 'wrote', 'no writer report')}).",
             "",
             "| address | quiet share | share under writes | p99 ms under writes | target |",
             "| --- | ---: | ---: | ---: | --- |",

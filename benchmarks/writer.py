@@ -185,6 +185,7 @@ def main() -> None:
         rep_id, coordinator_id, actions = set_up(app)
         print(f"writer ready: {len(actions)} actions", flush=True)
         switch, started, last_member, number = Path(args.switch), time.monotonic(), 0.0, 0
+        writing = 0.0  # seconds spent with the switch on
         interval = 1.0 / args.rate
         next_at = time.monotonic()
         while not _stop and time.monotonic() - started < args.seconds:
@@ -193,6 +194,7 @@ def main() -> None:
                 next_at = time.monotonic()
                 continue
             next_at += interval
+            began = time.monotonic()
             rep, coordinator = db.session.get(User, rep_id), db.session.get(User, coordinator_id)
             try:
                 if time.monotonic() - last_member >= NEW_MEMBER_EVERY:
@@ -211,10 +213,20 @@ def main() -> None:
                 if written["refused"] <= 3:
                     print(f"writer: refused: {type(exc).__name__}: {exc}", flush=True)
             db.session.remove()
+            writing += time.monotonic() - began
             pause = next_at - time.monotonic()
+            if pause > 0 and switch.exists():
+                writing += min(pause, interval)
             if pause > 0:
                 time.sleep(pause)
-    print("writer wrote: " + ", ".join(f"{v} {k}" for k, v in written.items()), flush=True)
+    done = sum(v for k, v in written.items() if k != "refused")
+    rate = done / writing if writing else 0.0
+    print(
+        "writer wrote: "
+        + ", ".join(f"{v} {k}" for k, v in written.items())
+        + f"; {done} writes in {writing:.0f} s of writing rounds, {rate:.1f} a second",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
