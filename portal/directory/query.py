@@ -22,6 +22,7 @@ from portal.core.folding import fold
 from portal.core.inputs import MAX_COUNT, MAX_PAGE, whole_number
 from portal.models import Action, Member, MemberSearch
 from portal.models.members import APPROVED, ON_HOLD
+from portal.models.publicdata import PublicCount
 from portal.models.search import FTS_TABLE, PG_DOCUMENT
 
 # Public statuses as the public names them, and back.
@@ -464,6 +465,16 @@ def filtered_members(filters: DirectoryFilters, *columns) -> Select:
 
 
 def count_members(filters: DirectoryFilters) -> Select:
+    """How many public members match. With no filter but countries, the number comes from
+    the counts kept per country at every write (public_counts), not from counting the rows:
+    an exact count of 77,000 rows takes 30 to 200 ms on PostgreSQL."""
+    if not replace(filters, countries=()).is_filtered:
+        kept = select(func.coalesce(func.sum(PublicCount.value), 0)).where(
+            PublicCount.kind == "members", PublicCount.key == ""
+        )
+        if filters.countries:
+            kept = kept.where(PublicCount.country.in_(filters.countries))
+        return kept
     return select(func.count()).select_from(Member).where(and_(*conditions(filters)))
 
 
