@@ -356,3 +356,10 @@ def test_fields_carry_no_aria_attribute_saying_none(client, login, rep, member):
     bad = client.post(f"/plans/{member.id}/actions/new", data=form_data(title=""))
     html = bad.get_data(as_text=True)
     assert 'aria-invalid="true"' in html and '="None"' not in html
+
+
+def test_numbers_too_long_for_int_are_out_of_bounds(client):
+    """int() refuses more than 4,300 digits: such a number is simply out of bounds."""
+    response = client.get("/api/v1/members?population_min=" + "1" * 5000)
+    assert response.status_code == 400 and response.get_json()["parameter"] == "population_min"
+    assert client.get("/good-practice?page=" + "7" * 5000).status_code == 400

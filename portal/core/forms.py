@@ -21,7 +21,7 @@ from wtforms.fields import TextAreaField
 from wtforms.validators import NumberRange, StopValidation
 
 from portal.core.errors import UserFacingError
-from portal.core.inputs import is_decimal_number, is_whole_number, marked, text_problem
+from portal.core.inputs import is_decimal_number, marked, text_problem, whole_number
 
 _SPACES = re.compile(r" {2,}")
 # Beyond a 64-bit integer no column holds it, and NumberRange, comparing it as a float, fails.
@@ -32,17 +32,16 @@ def _raw_text(field) -> str:
     return (field.raw_data[0] if field.raw_data else "") or ""
 
 
-def _too_large(whole: str) -> bool:
-    digits = whole.lstrip("+-").lstrip("0")
-    return len(digits) > len(str(_MAX_WHOLE)) or int(digits or "0") > _MAX_WHOLE
-
-
 def _check_number(form, field) -> None:
     raw = _raw_text(field).strip()
     if not raw:
         return  # InputRequired or Optional, further on, says what an empty field means
     whole = isinstance(field, IntegerField)
-    if not (is_whole_number(raw) and not _too_large(raw) if whole else is_decimal_number(raw)):
+    if whole:
+        valid = whole_number(raw, -_MAX_WHOLE, _MAX_WHOLE) is not None
+    else:
+        valid = is_decimal_number(raw)
+    if not valid:
         field.errors.clear()  # one message, not WTForms' own as well
         # A field's own message for a range says best what it wants ("a latitude between").
         for validator in field.validators:
@@ -65,7 +64,8 @@ def _text_checker(multiline: bool):
         if isinstance(field.data, str):
             # The text as sent too: trimming the outer spaces also drops the control
             # characters Python counts as spaces (\x1c to \x1f, \x85, line separators).
-            sent = _raw_text(field) if isinstance(_raw_text(field), str) else ""
+            sent = _raw_text(field)
+            sent = sent if isinstance(sent, str) else ""
             problem = text_problem(field.data, multiline) or text_problem(sent, multiline)
             if problem is not None:
                 # Drawn again with a visible mark where each refused character was.

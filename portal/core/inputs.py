@@ -46,7 +46,9 @@ def is_decimal_number(text: str) -> bool:
 def whole_number(text: str, minimum: int, maximum: int) -> int | None:
     """The number written in ASCII digits from minimum to maximum, or None."""
     text = text.strip()
-    if not is_whole_number(text):
+    # Longer than any bound is out of bounds, and int() refuses beyond 4,300 digits anyway.
+    longest = max(len(str(minimum)), len(str(maximum))) + 1
+    if not is_whole_number(text) or len(text.lstrip("+-").lstrip("0")) > longest:
         return None
     value = int(text)
     return value if minimum <= value <= maximum else None

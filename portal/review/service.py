@@ -122,9 +122,6 @@ def members_page(
             select(Member.name_key, Member.id).where(Member.id == cursor_id)
         ).first()
     backwards = before is not None and position is not None
-    order = (
-        (Member.name_key.desc(), Member.id.desc()) if backwards else (Member.name_key, Member.id)
-    )
     runs = []
     for code in countries:
         run = select(Member.id, Member.name_key).where(
@@ -133,17 +130,11 @@ def members_page(
         if position is not None:
             key = tuple_(Member.name_key, Member.id)
             run = run.where(key < tuple(position) if backwards else key > tuple(position))
+        order = _by_name(Member.name_key, Member.id, backwards)
         runs.append(run.order_by(*order).limit(per_page + 1).subquery())
     merged = union_all(*(select(run.c.id, run.c.name_key) for run in runs)).subquery()
-    direction = (
-        (merged.c.name_key.desc(), merged.c.id.desc())
-        if backwards
-        else (
-            merged.c.name_key,
-            merged.c.id,
-        )
-    )
-    ids = list(db.session.scalars(select(merged.c.id).order_by(*direction).limit(per_page + 1)))
+    order = _by_name(merged.c.name_key, merged.c.id, backwards)
+    ids = list(db.session.scalars(select(merged.c.id).order_by(*order).limit(per_page + 1)))
     more = len(ids) > per_page
     ids = ids[:per_page]
     if backwards:
@@ -157,6 +148,11 @@ def members_page(
         page.previous = None if at_start else items[0].id
         page.next = None if at_end else items[-1].id
     return page
+
+
+def _by_name(name_key, ident, backwards: bool) -> tuple:
+    """By name then id, or the reverse when reading the page before a cursor."""
+    return (name_key.desc(), ident.desc()) if backwards else (name_key, ident)
 
 
 def _countries(actor: User, country: str | None) -> list[str]:
