@@ -134,6 +134,26 @@ def test_category_filter_counts_published_actions_only(client):
     assert re.findall(r'<td class="num">(\d+)</td>\s*</tr>', html) == ["1", "1"]
 
 
+def test_category_filter_with_a_search_and_a_country(client):
+    """The category is checked per candidate member (EXISTS), with the search's and the
+    country's own conditions: each narrows the others."""
+    hit = factories.make_member("Neustadt an der Weinstraße", country="DE")
+    wrong_country = factories.make_member("Neustadt bei Wien", country="AT")
+    unpublished = factories.make_member("Neustadt in Holstein", country="DE")
+    other_category = factories.make_member("Neustadt am Rübenberge", country="DE")
+    factories.make_member("Bonn", country="DE")
+    for member in (hit, wrong_country):
+        factories.make_action(member, category="security_by_design")
+    factories.make_action(unpublished, category="security_by_design", published=False)
+    factories.make_action(other_category, category="crisis_management")
+
+    response = client.get("/members?q=neu&country=DE&category=security_by_design")
+    assert names_on(response) == ["Neustadt an der Weinstraße"]
+    assert "1 member matches" in response.get_data(as_text=True)
+    both = client.get("/members?q=neu&category=security_by_design&sort=name")
+    assert names_on(both) == ["Neustadt an der Weinstraße", "Neustadt bei Wien"]
+
+
 def test_sorting_and_the_sort_links(client):
     factories.make_member("Bravo", population=2000, joined_on=date(2020, 1, 1))
     factories.make_member("Alpha", population=3000, joined_on=date(2022, 1, 1))
@@ -226,3 +246,14 @@ def test_an_address_that_cannot_be_a_slug_is_no_member_page(client, slug):
     assert client.get(f"/members/{slug}").status_code == 404
     assert client.get(f"/api/v1/members/{slug}").status_code == 404
     assert client.get(f"/api/v1/actions?member={slug}").status_code == 404
+
+
+def test_a_search_past_its_last_page_still_counts_its_matches(client, cities):
+    """A search reads its page and its number of matches in one query; past the last page
+    there is no row to carry the number, and it is counted apart."""
+    html = client.get("/members?q=wroclaw&page=5").get_data(as_text=True)
+    assert "1 member matches" in html
+    assert "There are no members on this page." in html
+    first = client.get("/members?q=wroclaw").get_data(as_text=True)
+    assert "1 member matches" in first
+    assert names_on(client.get("/members?q=wroclaw")) == ["Wrocław"]

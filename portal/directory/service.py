@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.core.cache import public_cache
 from portal.core.folding import is_slug
@@ -66,18 +66,31 @@ def find_members(filters: DirectoryFilters) -> ResultPage:
 
 
 def _find_members(filters: DirectoryFilters) -> ResultPage:
-    total = db.session.scalar(count_members(filters)) or 0
-    rows = []
-    if total > (filters.page - 1) * filters.per_page:
+    # Plain rows, no ORM objects: read on the session's connection (its transaction), without
+    # the ORM's work per statement.
+    connection = db.session.connection()
+    offset = (filters.page - 1) * filters.per_page
+    if filters.words:
+        # A search: its matches are found (and, for the best match first, ranked) in full
+        # anyway, so the page and the number of matches come from one query (count(*) over the
+        # whole result), not from running the search twice. Past the last page there is no
+        # row to carry the number: counted apart then.
         statement = (
-            filtered_members(filters)
+            filtered_members(filters, *PUBLIC_COLUMNS, func.count().over().label("total"))
             .limit(filters.per_page)
-            .offset((filters.page - 1) * filters.per_page)
+            .offset(offset)
         )
-        rows = db.session.execute(statement).all()
+        rows = connection.execute(statement).all()
+        total = rows[0].total if rows else connection.scalar(count_members(filters)) or 0
+    else:
+        total = connection.scalar(count_members(filters)) or 0
+        rows = []
+        if total > offset:
+            statement = filtered_members(filters).limit(filters.per_page).offset(offset)
+            rows = connection.execute(statement).all()
     counts: dict[int, int] = {}
     if rows:
-        counts = dict(db.session.execute(published_action_counts([r.id for r in rows])).all())
+        counts = dict(connection.execute(published_action_counts([r.id for r in rows])).all())
     items = [member_record(row, counts.get(row.id, 0)) for row in rows]
     return ResultPage(items, total, filters.page, filters.per_page)
 

