@@ -4,6 +4,7 @@ This is the one list; forms, filters, the API and the coordinator assignments re
 country, add it here.
 """
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 COUNTRIES: dict[str, object] = {
@@ -39,12 +40,33 @@ COUNTRIES: dict[str, object] = {
 COUNTRY_CODES = frozenset(COUNTRIES)
 
 
-def country_name(code: str) -> str:
-    """The country's name in the current language, or the code itself if unknown."""
-    name = COUNTRIES.get(code)
-    return str(name) if name is not None else code
+# The names in each language, worked out once: a page of 50 members asks for a name per row.
+_NAMES: dict[str, dict[str, str]] = {}
+_CHOICES: dict[str, list[tuple[str, str]]] = {}
+
+
+def _names(language: str | None = None) -> dict[str, str]:
+    """The names in `language` if worked out already, else in the current language (a table
+    is only ever built for the language the strings are being translated into)."""
+    names = _NAMES.get(language) if language is not None else None
+    if names is None:
+        current = str(get_locale())
+        names = _NAMES.get(current)
+        if names is None:
+            names = _NAMES[current] = {code: str(name) for code, name in COUNTRIES.items()}
+    return names
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """The country's name in the current language (or the one named), or the code itself if
+    unknown."""
+    return _names(language).get(code, code)
 
 
 def country_choices() -> list[tuple[str, str]]:
     """(code, name) pairs sorted by name in the current language, for forms and filters."""
-    return sorted(((code, str(name)) for code, name in COUNTRIES.items()), key=lambda c: c[1])
+    language = str(get_locale())
+    choices = _CHOICES.get(language)
+    if choices is None:
+        choices = _CHOICES[language] = sorted(_names().items(), key=lambda c: c[1])
+    return list(choices)

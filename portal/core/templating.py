@@ -1,9 +1,14 @@
 """What every template can use: country names, the states and roles with their labels, dates."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_number, get_locale
+from flask_babel import format_datetime, format_number, get_locale
+from jinja2 import pass_context
 
 from portal.core.countries import country_choices, country_name
 from portal.models.members import MemberStatus
@@ -20,18 +25,90 @@ LANGUAGE_NAMES = {
 }
 
 
+@lru_cache(maxsize=16_384)
+def _date_text(value: date, fmt: str, language: str) -> str:
+    # A list of 50 members shows 50 dates, most of them repeated from page to page: Babel's
+    # formatting (about 30 µs each) is done once per date and language.
+    return babel_dates.format_date(value, fmt, locale=language)
+
+
 def nice_date(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return format_datetime(value, fmt)
-    return format_date(value, fmt)
+    return _date_text(value, fmt, str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _group_symbol(language: str) -> str | None:
+    """The thousands separator, when Babel groups whole numbers of this language in threes
+    (every EU language does); None to leave the language to Babel."""
+    if Locale.parse(language).decimal_formats[None].grouping != (3, 3):
+        return None
+    symbol = babel_numbers.get_group_symbol(language)
+    samples = (0, 7, 999, 1_000, 12_345, 1_234_567_890)
+    if any(
+        f"{n:,}".replace(",", symbol) != babel_numbers.format_decimal(n, locale=language)
+        for n in samples
+    ):
+        return None
+    return symbol
+
+
+def number_text(value) -> str:
+    """A number in the current language, as Flask-Babel's format_number writes it; whole
+    numbers from 0 up are grouped directly (a page of members shows a population per row)."""
+    if type(value) is int and value >= 0:
+        symbol = _group_symbol(str(get_locale()))
+        if symbol is not None:
+            return f"{value:,}".replace(",", symbol)
+    return format_number(value)
+
+
+def page_window(here: int, last: int, radius: int = 2) -> list[int]:
+    """The page numbers a pager shows: the first, the last, and those within `radius` of the
+    current one, in order (a list of 1,500 pages is not walked to find them)."""
+    near = range(max(1, here - radius), min(last, here + radius) + 1)
+    return sorted({1, last, *near}) if last >= 1 else []
+
+
+def _language(context) -> str:
+    # The layout's context has the language already as text (layout_context, below); outside
+    # a page (a mail rendered elsewhere) it is asked for.
+    language = context.get("current_locale")
+    return language if isinstance(language, str) else str(get_locale())
+
+
+@pass_context
+def _country_filter(context, code: str) -> str:
+    return country_name(code, _language(context))
+
+
+@pass_context
+def _date_filter(context, value, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, fmt)
+    return _date_text(value, fmt, _language(context))
+
+
+@pass_context
+def _number_filter(context, value) -> str:
+    if type(value) is int and value >= 0:
+        symbol = _group_symbol(_language(context))
+        if symbol is not None:
+            return f"{value:,}".replace(",", symbol)
+    return format_number(value)
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["country"] = country_name
-    app.jinja_env.filters["date"] = nice_date
-    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["country"] = _country_filter
+    app.jinja_env.filters["date"] = _date_filter
+    app.jinja_env.filters["number"] = _number_filter
+    app.jinja_env.filters["numberformat"] = _number_filter  # Flask-Babel's name for it
+    app.jinja_env.globals["page_window"] = page_window
     app.jinja_env.globals["country_choices"] = country_choices
     # The states and roles, so templates compare with them and show their labels.
     for enum in (MemberStatus, ActionStatus, Role):

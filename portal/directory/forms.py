@@ -6,12 +6,13 @@ checks the values, and its errors are put next to the fields here.
 
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SearchField, SelectField, StringField
+from wtforms import Form, SearchField, StringField
 
 from portal.core.countries import country_choices
-from portal.core.fields import MultiCheckboxField
+from portal.core.fields import MultiCheckboxField, SelectField
 from portal.directory.query import POPULATION_BANDS, STATUS_NAMES, FilterError
 
 FIRST_YEAR = 2018  # the covenant was announced in March 2018
@@ -35,6 +36,25 @@ _FIELD_OF = {
 }
 
 
+# The lists of choices in each language, translated once (a page of the directory shows five).
+_FIXED: dict[tuple[str, int], dict] = {}
+
+
+def _fixed_choices(language: str, categories: dict) -> dict:
+    key = (language, id(categories))
+    fixed = _FIXED.get(key)
+    if fixed is None:
+        any_ = ("", str(_l("Any")))
+        fixed = _FIXED[key] = {
+            "any": any_,
+            "population": [any_] + [(k, str(v[0])) for k, v in POPULATION_BANDS.items()],
+            "category": [any_] + [(k, str(v[0])) for k, v in categories.items()],
+            "status": [any_] + [(name, str(status.label)) for status, name in STATUS_NAMES.items()],
+            "sort": [(k, str(v)) for k, v in SORT_LABELS.items()],
+        }
+    return fixed
+
+
 class DirectoryForm(Form):
     q = SearchField(
         _l("Name or region"),
@@ -50,19 +70,17 @@ class DirectoryForm(Form):
 
     def __init__(self, formdata: MultiDict, categories: dict):
         super().__init__(formdata=formdata)
-        any_ = ("", _l("Any"))
+        fixed = _fixed_choices(str(get_locale()), categories)
         self.country.choices = country_choices()
-        self.population.choices = [any_] + [(k, v[0]) for k, v in POPULATION_BANDS.items()]
-        self.category.choices = [any_] + [(k, v[0]) for k, v in categories.items()]
-        self.status.choices = [any_] + [
-            (name, status.label) for status, name in STATUS_NAMES.items()
-        ]
+        self.population.choices = list(fixed["population"])
+        self.category.choices = list(fixed["category"])
+        self.status.choices = list(fixed["status"])
         years = [str(y) for y in range(date.today().year, FIRST_YEAR - 1, -1)]
         asked = (formdata.get("year") or "").strip()
         if asked.isdigit() and asked not in years:
             years.append(asked)
-        self.year.choices = [any_] + [(y, y) for y in years]
-        self.sort.choices = list(SORT_LABELS.items())
+        self.year.choices = [fixed["any"]] + [(y, y) for y in years]
+        self.sort.choices = list(fixed["sort"])
         searching = bool((formdata.get("q") or "").strip())
         self.sort.data = self.sort.data or ("relevance" if searching else "name")
 

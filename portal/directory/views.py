@@ -43,6 +43,8 @@ def members():
             filters=filters,
             results=results,
             public_status=STATUS_VALUES,
+            # Each state's label in this language once, not once per row.
+            status_labels={name: str(status.label) for name, status in STATUS_VALUES.items()},
             page_url=lambda number: url_for(
                 "directory.members", **_query_args(drop=("page",)), page=number
             ),

@@ -61,6 +61,13 @@ def commitments_for(member: Member, today: date | None = None) -> Commitments:
     )
 
 
+def commitments_with(member: Member, actions: list, today: date | None = None) -> Commitments:
+    """commitments_for, from the member's published actions already read (Action objects or
+    rows with the same attributes), with no query of its own."""
+    facts = [_facts(a) for a in actions if a.published]
+    return commitments(approved_on(member), facts, rules(), today or today_utc())
+
+
 def commitments_of_members(
     members: list[Member], today: date | None = None
 ) -> dict[int, Commitments]:

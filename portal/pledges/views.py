@@ -42,10 +42,9 @@ bp = Blueprint("pledges", __name__)
 @bp.app_template_global()
 def pledges_public(member: Member) -> dict:
     """What the public member page shows of the member's actions and commitments."""
-    return {
-        "actions": service.public_actions(member),
-        "commitments": followup.commitments_for(member),
-    }
+    actions = service.public_actions(member)
+    # The commitments count the same published actions: no second query for them.
+    return {"actions": actions, "commitments": followup.commitments_with(member, actions)}
 
 
 @bp.app_template_global()
