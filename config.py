@@ -21,6 +21,11 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -61,6 +66,9 @@ class Config:
     # create_app starts loading the gazetteer of places in the background (about 1 s), so that
     # the first place search does not wait for it.
     PRELOAD_GAZETTEER = True
+    # create_app ends with gc.freeze(): what start-up made is not walked by every garbage
+    # collection in the middle of requests (portal.core.memory).
+    FREEZE_LONG_LIVED = _env_bool("FREEZE_LONG_LIVED", True)
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
@@ -146,6 +154,7 @@ class TestingConfig(Config):
     MAIL_DELIVER_AFTER_REQUEST = True
     PASSWORD_HASH_FAST = True  # argon2 with minimal cost so the suite stays quick
     PRELOAD_GAZETTEER = False  # a test that searches places loads them; the others need not
+    FREEZE_LONG_LIVED = False  # the suite builds apps again and again
 
 
 class ProductionConfig(Config):

@@ -30,17 +30,23 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_mail_delivery(app)
+    freeze = app.config["FREEZE_LONG_LIVED"]
     if app.config["PRELOAD_GAZETTEER"]:
-        load_gazetteer()
+        load_gazetteer(freeze)
+    if freeze:
+        from portal.core.memory import freeze_long_lived
+
+        freeze_long_lived()
     return app
 
 
-def load_gazetteer() -> None:
+def load_gazetteer(freeze: bool = False) -> None:
     """Start loading the gazetteer of EU places in the background (once per process, about a
-    second), so that the first place search does not wait for it."""
+    second), so that the first place search does not wait for it; then, with `freeze`, leave
+    it out of the garbage collector's walks (portal.core.memory)."""
     from portal.places.service import warm_up
 
-    warm_up()
+    warm_up(freeze)
 
 
 def load_config(app: Flask, config: object | dict | None) -> None:

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.core.memory import freeze_long_lived
 from portal.places.folding import fold_any
 
 MIN_QUERY_LENGTH = 2
@@ -154,12 +155,19 @@ def gazetteer() -> _Gazetteer:
     return _gazetteer
 
 
-def warm_up() -> threading.Thread | None:
+def warm_up(freeze: bool = False) -> threading.Thread | None:
     """Start loading the gazetteer in the background (create_app calls this), so the first
-    search need not wait; the thread, or None when it is loaded or loading already."""
+    search need not wait; the thread, or None when it is loaded or loading already. With
+    `freeze`, its objects are then left out of the garbage collector's walks."""
     if _gazetteer is not None or _lock.locked():
         return None
-    thread = threading.Thread(target=gazetteer, name="gazetteer-load", daemon=True)
+
+    def load() -> None:
+        gazetteer()
+        if freeze:
+            freeze_long_lived()
+
+    thread = threading.Thread(target=load, name="gazetteer-load", daemon=True)
     thread.start()
     return thread
 
