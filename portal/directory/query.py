@@ -495,6 +495,26 @@ def filtered_members(filters: DirectoryFilters, *columns) -> Select:
     return statement.where(and_(*conditions(filters))).order_by(*_order(filters))
 
 
+# From this many rows skipped on, a page reads the ids first and the rows after.
+LATE_ROWS_FROM = 500
+
+
+def members_page(filters: DirectoryFilters, late_rows: bool = False) -> Select:
+    """One page of filtered_members (PUBLIC_COLUMNS). With `late_rows` (for PostgreSQL), deep
+    in a list the rows skipped are walked in an index alone and only the page's own rows are
+    read from the table: PostgreSQL would otherwise fetch every skipped row (page 40 of France:
+    2,000 fetches, 1.5 ms). SQLite skips them in the index by itself, and faster so."""
+    offset = (filters.page - 1) * filters.per_page
+    if not late_rows or offset < LATE_ROWS_FROM or _ranked(filters):
+        return filtered_members(filters).limit(filters.per_page).offset(offset)
+    ids = filtered_members(filters, Member.id).limit(filters.per_page).offset(offset)
+    return (
+        select(*PUBLIC_COLUMNS)
+        .where(Member.id.in_(ids.scalar_subquery()))
+        .order_by(*_order(filters))
+    )
+
+
 def count_members(filters: DirectoryFilters) -> Select:
     """How many public members match. With no filter but countries, the number comes from
     the counts kept per country at every write (public_counts), not from counting the rows:

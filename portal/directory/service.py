@@ -25,6 +25,7 @@ from portal.directory.query import (
     DirectoryFilters,
     count_members,
     filtered_members,
+    members_page,
     published_action_counts,
     published_actions_count_column,
 )
@@ -86,8 +87,8 @@ def _find_members(filters: DirectoryFilters) -> ResultPage:
         total = connection.scalar(count_members(filters)) or 0
         rows = []
         if total > offset:
-            statement = filtered_members(filters).limit(filters.per_page).offset(offset)
-            rows = connection.execute(statement).all()
+            late_rows = connection.dialect.name == "postgresql"
+            rows = connection.execute(members_page(filters, late_rows)).all()
     counts: dict[int, int] = {}
     if rows:
         counts = dict(connection.execute(published_action_counts([r.id for r in rows])).all())
