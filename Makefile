@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations translations-update run test test-sqlite test-postgres lint browser-deps benchmark scale-demo gazetteer clean
+.PHONY: install translations translations-update run serve test test-sqlite test-postgres lint browser-deps benchmark scale-demo gazetteer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ run: install
 	$(FLASK) demo seed --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The production way of serving, on this machine: gunicorn with deploy/gunicorn.conf.py (workers
+# from the CPU count, JSON access log) on http://127.0.0.1:8000. Set PORTAL_ENV=production and its
+# settings (README, Configuration) to run it as production does.
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py 'portal:create_app()'
+
 # Debian's Chromium for the browser journeys (Playwright's own browser download is not used).
 browser-deps:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -53,8 +60,8 @@ browser-deps:
 	fi
 
 test: install browser-deps
-	$(BIN)/ruff check portal tests config.py benchmarks scripts
-	$(BIN)/ruff format --check portal tests config.py benchmarks scripts
+	$(BIN)/ruff check portal tests config.py benchmarks scripts deploy
+	$(BIN)/ruff format --check portal tests config.py benchmarks scripts deploy
 	$(BIN)/lint-imports --no-logo
 	@echo "== the whole suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest
@@ -66,8 +73,8 @@ test: install browser-deps
 	fi
 
 lint: install
-	$(BIN)/ruff check portal tests config.py benchmarks scripts
-	$(BIN)/ruff format --check portal tests config.py benchmarks scripts
+	$(BIN)/ruff check portal tests config.py benchmarks scripts deploy
+	$(BIN)/ruff format --check portal tests config.py benchmarks scripts deploy
 	$(BIN)/lint-imports --no-logo
 
 benchmark: install

@@ -52,6 +52,8 @@ class Config:
     MAIL_SMTP_USER = os.environ.get("MAIL_SMTP_USER")
     MAIL_SMTP_PASSWORD = os.environ.get("MAIL_SMTP_PASSWORD")
     MAIL_SMTP_STARTTLS = os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1"
+    # The helpdesk address answers go to (Reply-To); none: answers go to MAIL_SENDER.
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO", "")
     MAIL_DELIVER_AFTER_REQUEST = True
     # Absolute base for links in e-mails sent from the command line (no request to take it from),
     # and in production for every mail: a request's Host header is the sender's to choose.

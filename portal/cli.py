@@ -1,6 +1,7 @@
-"""Command line: `flask --app portal users|mail|search|demo ...`."""
+"""Command line: `flask --app portal users|mail|search|demo|backup|restore ...`."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -51,6 +52,37 @@ def send_mail() -> None:
         sys.exit(1)
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_command(path: Path) -> None:
+    """Back up the database (SQLite, while the portal runs) and the council decisions into
+    the new folder PATH, with a manifest of checksums."""
+    from portal.core.backup import BackupError, create_backup
+
+    try:
+        summary = create_backup(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    what = "the database and " if summary.database else "(PostgreSQL: not the database) "
+    click.echo(f"Backed up {what}{summary.uploads} documents into {summary.path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite the existing SQLite database.")
+def restore_command(path: Path, replace: bool) -> None:
+    """Check the backup in PATH against its manifest, then put its database (SQLite) and its
+    documents in place. Stop the portal first."""
+    from portal.core.backup import BackupError, restore_backup
+
+    try:
+        summary = restore_backup(path, replace=replace)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    what = "the database and " if summary.database else ""
+    click.echo(f"Restored {what}{summary.uploads} documents from {summary.path}.")
+
+
 def register(app: Flask) -> None:
     from portal.account.commands import purge_command
     from portal.demo.commands import demo_cli
@@ -63,3 +95,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

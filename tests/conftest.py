@@ -9,6 +9,9 @@ import email.policy
 import os
 import re
 import shutil
+import socket
+import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -267,3 +270,33 @@ def queries_of(client, url: str, status: int = 200) -> int:
     finally:
         event.remove(_db.engine, "before_cursor_execute", count)
     return len(statements)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url():
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("needs redis-server (apt-get install redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [server, "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    from redis import Redis
+
+    client = Redis(port=port)
+    for _ in range(50):
+        try:
+            client.ping()
+            break
+        except Exception:  # noqa: BLE001 (still starting)
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)

@@ -10,7 +10,7 @@ from tests.factories import make_action, make_coordinator, make_member, make_use
 # Endpoints anyone may reach (public pages, the open data API, account entry points).
 PUBLIC = {
     "static", "pages.home", "pages.about", "pages.privacy", "pages.accessibility",
-    "pages.healthz", "pages.choose_language", "pages.choose_language_link",
+    "pages.healthz", "pages.readyz", "pages.choose_language", "pages.choose_language_link",
     "directory.members", "membership.member_page", "map.member_map", "map.points", "map.at",
     "map.outlines", "stats.overview", "pledges.good_practice", "pledges.public_action",
     "places.search", "auth.register", "auth.confirm", "auth.resend", "auth.login",

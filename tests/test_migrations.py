@@ -30,3 +30,58 @@ def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(db):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def _round_trip(app, url: str) -> None:
+    """Upgrade a new database to the newest migration, downgrade it to nothing, upgrade again:
+    every migration's downgrade undoes its upgrade, and the result matches the models."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from portal import create_app
+    from portal.extensions import db as _db
+
+    fresh = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url})
+    try:
+        with fresh.app_context():
+            upgrade()
+            assert "members" in inspect(_db.engine).get_table_names()
+            downgrade(revision="base")
+            left = set(inspect(_db.engine).get_table_names()) - {"alembic_version"}
+            assert left == set(), f"left after downgrading to base: {left}"
+            upgrade()
+            with _db.engine.connect() as conn:
+                context = MigrationContext.configure(
+                    conn,
+                    opts={
+                        "compare_type": True,
+                        "include_object": include_object,
+                        "include_name": include_name,
+                    },
+                )
+                assert compare_metadata(context, Base.metadata) == []
+    finally:
+        with fresh.app_context():
+            _db.engine.dispose()
+
+
+def test_every_migration_upgrades_downgrades_and_upgrades_again(app, tmp_path):
+    import os
+
+    pg_url = os.environ.get("TEST_DATABASE_URL", "")
+    if not pg_url.startswith("postgresql"):
+        _round_trip(app, f"sqlite:///{tmp_path / 'round_trip.db'}")
+        return
+    import psycopg
+
+    base, _, name = pg_url.rpartition("/")
+    fresh_name = f"{name}_migrations"
+    admin = pg_url.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0]
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{fresh_name}"')
+        conn.execute(f'CREATE DATABASE "{fresh_name}"')
+    try:
+        _round_trip(app, f"{base}/{fresh_name}")
+    finally:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{fresh_name}" WITH (FORCE)')

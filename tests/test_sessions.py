@@ -1,9 +1,5 @@
 """Sessions live on the server, can be listed and ended, and end by themselves within limits."""
 
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from flask_login.utils import encode_cookie
@@ -282,36 +278,6 @@ def test_last_seen_is_written_at_most_once_a_minute(client, login, db, frozen_cl
 )
 def test_browser_and_system_are_named_from_the_user_agent(user_agent, expected):
     assert describe_user_agent(user_agent) == expected
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url():
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("needs redis-server (apt-get install redis-server)")
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [server, "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    from redis import Redis
-
-    client = Redis(port=port)
-    for _ in range(50):
-        try:
-            client.ping()
-            break
-        except Exception:  # noqa: BLE001 (still starting)
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def test_with_redis_url_the_sessions_live_in_redis_and_end_there(app, db, redis_url):

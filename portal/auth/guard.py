@@ -21,6 +21,7 @@ OPEN_BEFORE_SET_UP = {
     "pages.choose_language",
     "pages.choose_language_link",
     "pages.healthz",
+    "pages.readyz",
 }
 
 

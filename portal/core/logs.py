@@ -7,10 +7,13 @@ can reach a log line: the tokens in the paths of mailed links (Werkzeug's access
 path and query string of every request) and any `password`, `token` or `code` in a query string.
 """
 
+import json
 import logging
+import os
 import re
 import secrets
 import sys
+from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
@@ -41,12 +44,23 @@ def request_id() -> str:
     return g.request_id
 
 
+def _user_id() -> int | None:
+    """The signed-in user's id, if this request has loaded one (never their address; and never
+    a database query from inside logging)."""
+    if not has_request_context():
+        return None
+    user = g.get("_login_user")
+    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+
+
 class RequestFilter(logging.Filter):
-    """Adds `request_id` to a record and blanks the secrets in its message."""
+    """Adds `request_id` (and `user_id`) to a record and blanks the secrets in its message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id()
+        if not hasattr(record, "user_id"):
+            record.user_id = _user_id()
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
@@ -64,6 +78,34 @@ class HideRows(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, for log collectors: time (UTC), level, logger, request id, the
+    user's id when one is signed in, the message, and the traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        user_id = getattr(record, "user_id", None)
+        if user_id is not None:
+            entry["user_id"] = user_id
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def log_format() -> str:
+    """`json` or `text`: LOG_FORMAT, else JSON in production and text elsewhere."""
+    chosen = os.environ.get("LOG_FORMAT", "").strip().lower()
+    if chosen in {"json", "text"}:
+        return chosen
+    return "json" if os.environ.get("PORTAL_ENV") == "production" else "text"
+
+
 _FILTER = RequestFilter()
 _HIDE_ROWS = HideRows()
 
@@ -77,7 +119,8 @@ def configure_logging() -> None:
     if not any(getattr(h, "_portal", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler._portal = True  # type: ignore[attr-defined]
-        handler.setFormatter(logging.Formatter(FORMAT))
+        json_lines = log_format() == "json"
+        handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(FORMAT))
         handler.addFilter(_FILTER)
         root.addHandler(handler)
     logging.getLogger("portal").setLevel(logging.INFO)

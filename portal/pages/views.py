@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -13,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from portal.core import readiness
 from portal.core.cache import public_cache
 from portal.core.commitments import COMMITMENTS
 from portal.core.links import is_local_url
@@ -48,6 +50,17 @@ def accessibility():
 @bp.route("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+def readyz():
+    """200 when the database, Redis (if set) and the schema are fine; 503 naming what is not."""
+    failing = readiness.problems()
+    body = {"status": "not ready", "failing": failing} if failing else {"status": "ready"}
+    response = jsonify(body)
+    response.status_code = 503 if failing else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/language/<code>")

@@ -4,10 +4,11 @@ queued the mail."""
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import UTC, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g
 from sqlalchemy import or_, select, update
@@ -22,12 +23,32 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 
 
+def mail_domain() -> str:
+    """The portal's own mail domain: the sender address's, else the public address's host."""
+    address = parseaddr(current_app.config["MAIL_SENDER"])[1]
+    domain = address.rpartition("@")[2].strip() if "@" in address else ""
+    if not domain:
+        domain = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or ""
+    return domain or "localhost"
+
+
 def build_message(mail: OutboxMail) -> EmailMessage:
+    """The mail as receiving servers expect it (RFC 5322 and RFC 3834): dated when it was
+    queued, identified on the portal's own domain, marked as sent by a machine so that no
+    server answers it automatically, and answered to the helpdesk where one is set."""
+    cfg = current_app.config
     msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_SENDER"]
+    msg["From"] = cfg["MAIL_SENDER"]
     msg["To"] = mail.recipient
+    if cfg.get("MAIL_REPLY_TO"):
+        msg["Reply-To"] = cfg["MAIL_REPLY_TO"]
     msg["Subject"] = mail.subject
-    msg["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}")
+    created = mail.created_at or utcnow()
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    msg["Date"] = format_datetime(created.astimezone(UTC))
+    msg["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}", domain=mail_domain())
+    msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(mail.body)
     return msg
 
