@@ -1,6 +1,5 @@
 """Sessions live on the server, can be listed and ended, and end by themselves within limits."""
 
-
 import pytest
 from flask_login.utils import encode_cookie
 from sqlalchemy import func, select
