@@ -28,6 +28,7 @@ def create_app(config: object | dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_reconnect(app)
     register_commands(app)
     register_mail_delivery(app)
     freeze = app.config["FREEZE_LONG_LIVED"]
@@ -181,6 +182,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     from portal.core.security import register
+
+    register(app)
+
+
+def register_reconnect(app: Flask) -> None:
+    from portal.core.reconnect import register
 
     register(app)
 

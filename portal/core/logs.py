@@ -16,6 +16,8 @@ import sys
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+from flask_login import AnonymousUserMixin
+from sqlalchemy import inspect
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
@@ -50,7 +52,13 @@ def _user_id() -> int | None:
     if not has_request_context():
         return None
     user = g.get("_login_user")
-    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    if user is None or isinstance(user, AnonymousUserMixin):
+        return None
+    # The identity the session already knows: reading user.id (or is_authenticated) could
+    # make the ORM load the row, from inside whatever statement is being logged.
+    state = inspect(user, raiseerr=False)
+    identity = state.identity if state is not None else None
+    return identity[0] if identity else None
 
 
 class RequestFilter(logging.Filter):

@@ -18,6 +18,7 @@ from flask.json.tag import TaggedJSONSerializer
 from flask_session.base import Serializer, ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from portal.core import clock, transaction
 from portal.extensions import db
@@ -61,12 +62,22 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
     def _register_cleanup_app_command(self) -> None:
         """Expired rows are removed by delete_expired_sessions (see portal.auth.sessions)."""
 
-    def _retrieve_session_data(self, store_id: str) -> dict | None:
+    def _read_row(self, store_id: str):
         table = ServerSession.__table__
         with db.engine.connect() as conn:
-            row = conn.execute(
+            return conn.execute(
                 select(table.c.data, table.c.expiry).where(table.c.session_id == store_id)
             ).first()
+
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        try:
+            row = self._read_row(store_id)
+        except DBAPIError as error:
+            # The first read of a request after the database restarted (portal.core.reconnect
+            # retries the request's own reads): once more, on a fresh connection.
+            if not error.connection_invalidated:
+                raise
+            row = self._read_row(store_id)
         if row is None:
             return None
         if row.expiry <= clock.now_utc():
