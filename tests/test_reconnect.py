@@ -7,15 +7,86 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
-from portal.models import Member  # noqa: F401
+from portal.models import User
 from tests import factories
 from tests.conftest import ON_POSTGRES, PG_URL
+from tests.test_auth import register
 
-pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL drops the connections")
+needs_postgres = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL drops the connections")
+
+
+def _lost_connection() -> OperationalError:
+    return OperationalError(
+        "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+    )
+
+
+def _failing_once(monkeypatch, target, name: str) -> list[int]:
+    """Make target.name fail the first time as a dropped connection does; its calls counted."""
+    real = getattr(target, name)
+    calls: list[int] = []
+
+    def once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise _lost_connection()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, once)
+    return calls
+
+
+def test_a_read_that_lost_its_connection_is_read_again(client, monkeypatch, caplog):
+    from portal.directory import views
+
+    factories.make_member("Reconnectstadt", country="DE")
+    calls = _failing_once(monkeypatch, views, "find_members")
+    response = client.get("/members?q=reconnectstadt")
+    assert response.status_code == 200
+    assert "Reconnectstadt" in response.get_data(as_text=True)
+    assert len(calls) == 2
+    assert "The database connection was lost" in caplog.text
+
+
+def test_a_write_is_not_sent_again(client, monkeypatch, caplog):
+    from portal.auth import service
+
+    calls = _failing_once(monkeypatch, service, "register_representative")
+    # Not run again: the error reaches the visitor (the error page, outside tests), who may
+    # send the form again.
+    with pytest.raises(OperationalError):
+        register(client, email="after-restart@city.example.eu")
+    assert len(calls) == 1
+    assert "The database connection was lost" not in caplog.text
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    assert register(client, email="after-restart@city.example.eu").status_code == 200
+
+
+def test_any_other_database_error_is_not_hidden(client, monkeypatch):
+    from portal.directory import views
+
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("syntax"))  # not a lost connection
+
+    monkeypatch.setattr(views, "find_members", broken)
+    with pytest.raises(OperationalError):
+        client.get("/members?q=x")
+
+
+# --- the real thing, on PostgreSQL: every connection of the database ended by the server ------
+
+
+@pytest.fixture
+def fresh_pool_after():
+    yield
+    db.session.remove()
+    db.engine.dispose()  # no dead connection is left for the next test
 
 
 def _drop_every_connection() -> int:
     """What a restart does to the portal's pooled connections: their server ends them."""
+    db.session.remove()  # the test's own session gives its connection back to the pool
     url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url, autocommit=True) as admin:
         rows = admin.execute(
@@ -25,37 +96,21 @@ def _drop_every_connection() -> int:
     return len(rows)
 
 
-def test_a_page_read_after_the_connections_dropped_is_answered(client, caplog):
+@needs_postgres
+def test_a_page_read_after_the_connections_dropped_is_answered(client, fresh_pool_after):
     factories.make_member("Reconnectstadt", country="DE")
     assert client.get("/members?q=reconnectstadt").status_code == 200
-    db.session.remove()  # the test's own session gives its connection back to the pool
     assert _drop_every_connection() >= 1
-
     response = client.get("/members?q=reconnectstadt")
     assert response.status_code == 200
     assert "Reconnectstadt" in response.get_data(as_text=True)
-    assert "The database connection was lost" in caplog.text
 
 
-def test_a_write_is_not_sent_again(client, caplog):
-    from portal.models import User
-    from tests.test_auth import register
-
-    db.session.remove()
-    assert _drop_every_connection() >= 1
-    # Not run again: the error reaches the visitor (the error page, outside tests), who may
-    # send the form again.
-    with pytest.raises(OperationalError):
-        register(client, email="after-restart@city.example.eu")
-    assert "The database connection was lost" not in caplog.text
-    db.session.remove()
-    assert db.session.scalar(select(func.count()).select_from(User)) == 0
-    assert register(client, email="after-restart@city.example.eu").status_code == 200
-
-
-def test_a_signed_in_page_after_the_connections_dropped_is_answered(client, login):
+@needs_postgres
+def test_a_signed_in_page_after_the_connections_dropped_is_answered(
+    client, login, fresh_pool_after
+):
     login(factories.make_user())
     assert client.get("/account").status_code == 200
-    db.session.remove()
     assert _drop_every_connection() >= 1
     assert client.get("/account").status_code == 200
