@@ -79,7 +79,8 @@ class Config:
     FORM_TOKEN_MAX_AGE = (
         7 * 24 * 3600
     )  # a form that creates something can be sent once, within a week
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Empty: the rate limits count where REDIS_URL points, else in each process (create_app).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
     RATELIMIT_HEADERS_ENABLED = True
     # Covenant deadlines (issue: pledges): months after approval for the action plan, its minimum
     # number of published actions, and the longest gap between progress updates.

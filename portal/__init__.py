@@ -57,15 +57,10 @@ def load_config(app: Flask, config: object | dict | None) -> None:
     app.config.from_object(chosen() if isinstance(chosen, type) else chosen)
     if overrides:
         app.config.update(overrides)
-    if (
-        app.config.get("REDIS_URL")
-        and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://"
-        and "RATELIMIT_STORAGE_URI" not in os.environ
-        and not (overrides and "RATELIMIT_STORAGE_URI" in overrides)
-    ):
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
         # One setting for what processes share: the rate limits count in Redis too, so that
         # attempts spread over several processes or hosts are counted together.
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         # Development only (production refuses to start without one): keep a random key in

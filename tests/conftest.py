@@ -300,3 +300,22 @@ def redis_url():
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
+
+
+def portal_process_env(tmp_path, **settings: str) -> dict:
+    """The environment of a portal process started by a test (gunicorn, flask): its own SQLite
+    file and instance folder, no gazetteer preload, nothing shared unless `settings` say so."""
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+        "PORTAL_INSTANCE_DIR": str(tmp_path / "instance"),
+        "MAIL_TRANSPORT": "file",
+        "PRELOAD_GAZETTEER": "0",
+        "FREEZE_LONG_LIVED": "0",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    for name in ("RATELIMIT_STORAGE_URI", "REDIS_URL"):
+        env.pop(name, None)
+    env.update(settings)
+    return env

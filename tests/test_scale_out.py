@@ -2,7 +2,6 @@
 set: two gunicorn processes on one database and one Redis, and the same visitor's requests
 spread over both. Without Redis each process counts alone (the embedded default)."""
 
-import os
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _free_port
+from tests.conftest import _free_port, portal_process_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -65,18 +64,7 @@ class Portal:
 
 @pytest.fixture
 def portal_env(tmp_path):
-    env = {
-        **os.environ,
-        "PORTAL_ENV": "development",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-        "PORTAL_INSTANCE_DIR": str(tmp_path / "instance"),
-        "MAIL_TRANSPORT": "file",
-        "PRELOAD_GAZETTEER": "0",
-        "FREEZE_LONG_LIVED": "0",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("RATELIMIT_STORAGE_URI", None)
-    env.pop("REDIS_URL", None)
+    env = portal_process_env(tmp_path)
     upgraded = subprocess.run(  # noqa: S603
         [str(BIN / "flask"), "--app", "portal", "db", "upgrade"],
         cwd=ROOT,

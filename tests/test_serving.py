@@ -4,7 +4,6 @@ log with the request id and no query string) and the portal's own JSON log lines
 import json
 import logging
 import multiprocessing
-import os
 import runpy
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from portal.core import logs
 from tests import factories
-from tests.conftest import _free_port
+from tests.conftest import _free_port, portal_process_env
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -34,17 +33,7 @@ def test_the_settings_follow_the_cpu_count_and_the_environment(monkeypatch):
 
 def test_the_access_log_is_json_with_the_request_id_and_no_query(tmp_path):
     port = _free_port()
-    env = {
-        **os.environ,
-        "PORTAL_ENV": "development",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-        "PORTAL_INSTANCE_DIR": str(tmp_path / "instance"),
-        "PRELOAD_GAZETTEER": "0",
-        "FREEZE_LONG_LIVED": "0",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "1",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = portal_process_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
         [str(gunicorn), "-c", str(CONF), "portal:create_app()"],

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import text
 
+from portal.core.readiness import schema_revisions
 from portal.extensions import db
 from portal.models import utcnow
 
@@ -57,8 +57,15 @@ def _sqlite_path() -> Path | None:
     return Path(name)
 
 
-def _schema_revisions(connection) -> list[str]:
-    return sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup: one committed state of `source`, while others read and write."""
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    writer = sqlite3.connect(target)
+    try:
+        reader.backup(writer)
+    finally:
+        writer.close()
+        reader.close()
 
 
 def _upload_files() -> list[Path]:
@@ -76,16 +83,10 @@ def create_backup(target: Path) -> BackupSummary:
     target.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"format": FORMAT, "created_at": utcnow().isoformat(timespec="seconds")}
     with db.engine.connect() as connection:
-        manifest["schema"] = _schema_revisions(connection)
+        manifest["schema"] = schema_revisions(connection)
     if source is not None:
         copy = target / DATABASE_FILE
-        reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        writer = sqlite3.connect(copy)
-        try:
-            reader.backup(writer)  # one consistent state, while others read and write
-        finally:
-            writer.close()
-            reader.close()
+        _copy_sqlite(source, copy)
         manifest["database"] = {
             "file": DATABASE_FILE,
             "bytes": copy.stat().st_size,
@@ -155,13 +156,7 @@ def restore_backup(source: Path, replace: bool = False) -> BackupSummary:
         if target.exists() and target.stat().st_size > 0 and not replace:
             raise BackupError(f"{target} exists: restore with --replace to overwrite it.")
         db.engine.dispose()  # no pooled connection keeps the old file's state
-        reader = sqlite3.connect(f"file:{source / database['file']}?mode=ro", uri=True)
-        writer = sqlite3.connect(target)
-        try:
-            reader.backup(writer)
-        finally:
-            writer.close()
-            reader.close()
+        _copy_sqlite(source / database["file"], target)
     folder = Path(current_app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     documents = manifest["uploads"]["documents"]

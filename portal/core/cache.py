@@ -144,18 +144,15 @@ class PublicCache:
         if self.redis is None:
             return self._computed_aggregate(compute)
         rkey = self._redis_key("a", key, ())
+
+        def work():
+            return self._computed_aggregate(compute)
+
         try:
-            owner = self._acquire(rkey)
-            if owner is None:  # another process computes it
-                if usable is not None:
-                    return usable
-                return self._wait_for(rkey, lambda: self._computed_aggregate(compute))
-            try:
-                result = self._computed_aggregate(compute)
-                self.redis.set(rkey, pickle.dumps(result), ex=self._shared_ttl())
-                return result
-            finally:
-                self._release(rkey, owner)
+            # Another process computing it: the answer at hand meanwhile, else wait for theirs.
+            return self._as_owner(
+                rkey, work, lambda: usable if usable is not None else self._wait_for(rkey, work)
+            )
         except _redis_errors() as error:
             logger.warning("public cache: Redis left out (%s)", error.__class__.__name__)
             return self._computed_aggregate(compute)
@@ -248,18 +245,27 @@ class PublicCache:
             blob = self.redis.get(rkey)
             if blob is not None:
                 return pickle.loads(blob)  # noqa: S301 (our own Redis)
-            owner = self._acquire(rkey)
-            if owner is None:
-                return self._wait_for(rkey, lambda: self._compute(compute))
-            try:
-                value = self._compute(compute)
-                self.redis.set(rkey, pickle.dumps(value), ex=self._shared_ttl())
-                return value
-            finally:
-                self._release(rkey, owner)
+
+            def work():
+                return self._compute(compute)
+
+            return self._as_owner(rkey, work, lambda: self._wait_for(rkey, work))
         except _redis_errors() as error:
             logger.warning("public cache: Redis left out (%s)", error.__class__.__name__)
             return self._compute(compute)
+
+    def _as_owner(self, rkey: str, work, when_busy):
+        """work() by this process alone in the cluster (Redis lock), its result put in Redis
+        for the others; when_busy() if another process holds the lock."""
+        owner = self._acquire(rkey)
+        if owner is None:
+            return when_busy()
+        try:
+            value = work()
+            self.redis.set(rkey, pickle.dumps(value), ex=self._shared_ttl())
+            return value
+        finally:
+            self._release(rkey, owner)
 
     def _acquire(self, rkey: str) -> str | None:
         owner = uuid4().hex

@@ -4,8 +4,9 @@ This is the one list; forms, filters, the API and the coordinator assignments re
 country, add it here.
 """
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from portal.core.i18n import per_language
 
 COUNTRIES: dict[str, object] = {
     "AT": _l("Austria"),
@@ -40,21 +41,11 @@ COUNTRIES: dict[str, object] = {
 COUNTRY_CODES = frozenset(COUNTRIES)
 
 
-# The names in each language, worked out once: a page of 50 members asks for a name per row.
-_NAMES: dict[str, dict[str, str]] = {}
-_CHOICES: dict[str, list[tuple[str, str]]] = {}
-
-
 def _names(language: str | None = None) -> dict[str, str]:
-    """The names in `language` if worked out already, else in the current language (a table
-    is only ever built for the language the strings are being translated into)."""
-    names = _NAMES.get(language) if language is not None else None
-    if names is None:
-        current = str(get_locale())
-        names = _NAMES.get(current)
-        if names is None:
-            names = _NAMES[current] = {code: str(name) for code, name in COUNTRIES.items()}
-    return names
+    # Worked out once per language: a page of 50 members asks for a name per row.
+    return per_language(
+        "country-names", lambda: {code: str(name) for code, name in COUNTRIES.items()}, language
+    )
 
 
 def country_name(code: str, language: str | None = None) -> str:
@@ -65,8 +56,5 @@ def country_name(code: str, language: str | None = None) -> str:
 
 def country_choices() -> list[tuple[str, str]]:
     """(code, name) pairs sorted by name in the current language, for forms and filters."""
-    language = str(get_locale())
-    choices = _CHOICES.get(language)
-    if choices is None:
-        choices = _CHOICES[language] = sorted(_names().items(), key=lambda c: c[1])
+    choices = per_language("country-choices", lambda: sorted(_names().items(), key=lambda c: c[1]))
     return list(choices)

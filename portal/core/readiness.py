@@ -4,7 +4,6 @@ balancer takes a process out of rotation while it is not ready, and leaves it ru
 """
 
 from functools import lru_cache
-from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from flask import current_app
@@ -13,20 +12,27 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
 
 @lru_cache(maxsize=1)
+def _heads_in(directory: str) -> frozenset[str]:
+    return frozenset(ScriptDirectory(directory).get_heads())
+
+
 def schema_heads() -> frozenset[str]:
-    """The newest revisions among the migration scripts shipped with this code."""
-    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    """The newest revisions among the migration scripts shipped with this code (the folder
+    Flask-Migrate was given)."""
+    return _heads_in(current_app.extensions["migrate"].directory)
+
+
+def schema_revisions(connection) -> list[str]:
+    """The revisions the database is at, as Alembic recorded them."""
+    return sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))
 
 
 def _database() -> str | None:
     try:
         with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            current = frozenset(conn.scalars(text("SELECT version_num FROM alembic_version")))
+            current = frozenset(schema_revisions(conn))
     except SQLAlchemyError as exc:
         return f"database: {type(exc).__name__}"
     if current != schema_heads():

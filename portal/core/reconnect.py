@@ -12,7 +12,7 @@ a POST meets the error page, and its user decides whether to send it again.
 
 import logging
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -26,8 +26,6 @@ _WROTE = "_portal_flushed"
 
 @event.listens_for(Session, "before_flush")
 def _note_a_write(session, flush_context, instances) -> None:
-    from flask import has_request_context
-
     if has_request_context():
         setattr(g, _WROTE, True)
 

@@ -32,12 +32,14 @@ def _date_text(value: date, fmt: str, language: str) -> str:
     return babel_dates.format_date(value, fmt, locale=language)
 
 
-def nice_date(value: date | datetime | None, fmt: str = "medium") -> str:
+def nice_date(
+    value: date | datetime | None, fmt: str = "medium", language: str | None = None
+) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return format_datetime(value, fmt)
-    return _date_text(value, fmt, str(get_locale()))
+    return _date_text(value, fmt, language or str(get_locale()))
 
 
 @lru_cache(maxsize=64)
@@ -56,11 +58,12 @@ def _group_symbol(language: str) -> str | None:
     return symbol
 
 
-def number_text(value) -> str:
-    """A number in the current language, as Flask-Babel's format_number writes it; whole
-    numbers from 0 up are grouped directly (a page of members shows a population per row)."""
+def number_text(value, language: str | None = None) -> str:
+    """A number in the current language (or the one named), as Flask-Babel's format_number
+    writes it; whole numbers from 0 up are grouped directly (a page of members shows a
+    population per row)."""
     if type(value) is int and value >= 0:
-        symbol = _group_symbol(str(get_locale()))
+        symbol = _group_symbol(language or str(get_locale()))
         if symbol is not None:
             return f"{value:,}".replace(",", symbol)
     return format_number(value)
@@ -87,20 +90,12 @@ def _country_filter(context, code: str) -> str:
 
 @pass_context
 def _date_filter(context, value, fmt: str = "medium") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return format_datetime(value, fmt)
-    return _date_text(value, fmt, _language(context))
+    return nice_date(value, fmt, _language(context))
 
 
 @pass_context
 def _number_filter(context, value) -> str:
-    if type(value) is int and value >= 0:
-        symbol = _group_symbol(_language(context))
-        if symbol is not None:
-            return f"{value:,}".replace(",", symbol)
-    return format_number(value)
+    return number_text(value, _language(context))
 
 
 def register(app: Flask) -> None:

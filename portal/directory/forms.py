@@ -6,13 +6,13 @@ checks the values, and its errors are put next to the fields here.
 
 from datetime import date
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SearchField, StringField
 
 from portal.core.countries import country_choices
 from portal.core.fields import MultiCheckboxField, SelectField
+from portal.core.i18n import per_language
 from portal.directory.query import POPULATION_BANDS, STATUS_NAMES, FilterError
 
 FIRST_YEAR = 2018  # the covenant was announced in March 2018
@@ -36,23 +36,21 @@ _FIELD_OF = {
 }
 
 
-# The lists of choices in each language, translated once (a page of the directory shows five).
-_FIXED: dict[tuple[str, int], dict] = {}
+def _fixed_choices(categories: dict) -> dict:
+    """The lists of choices that do not depend on the request, translated once per language
+    (a page of the directory shows five)."""
 
-
-def _fixed_choices(language: str, categories: dict) -> dict:
-    key = (language, id(categories))
-    fixed = _FIXED.get(key)
-    if fixed is None:
+    def build() -> dict:
         any_ = ("", str(_l("Any")))
-        fixed = _FIXED[key] = {
+        return {
             "any": any_,
             "population": [any_] + [(k, str(v[0])) for k, v in POPULATION_BANDS.items()],
             "category": [any_] + [(k, str(v[0])) for k, v in categories.items()],
             "status": [any_] + [(name, str(status.label)) for status, name in STATUS_NAMES.items()],
             "sort": [(k, str(v)) for k, v in SORT_LABELS.items()],
         }
-    return fixed
+
+    return per_language(f"directory-choices-{id(categories)}", build)
 
 
 class DirectoryForm(Form):
@@ -70,7 +68,7 @@ class DirectoryForm(Form):
 
     def __init__(self, formdata: MultiDict, categories: dict):
         super().__init__(formdata=formdata)
-        fixed = _fixed_choices(str(get_locale()), categories)
+        fixed = _fixed_choices(categories)
         self.country.choices = country_choices()
         self.population.choices = list(fixed["population"])
         self.category.choices = list(fixed["category"])

@@ -43,10 +43,7 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     if cfg.get("MAIL_REPLY_TO"):
         msg["Reply-To"] = cfg["MAIL_REPLY_TO"]
     msg["Subject"] = mail.subject
-    created = mail.created_at or utcnow()
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=UTC)
-    msg["Date"] = format_datetime(created.astimezone(UTC))
+    msg["Date"] = format_datetime((mail.created_at or utcnow()).astimezone(UTC))
     msg["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}", domain=mail_domain())
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(mail.body)
