@@ -54,7 +54,19 @@ class Config:
     MAIL_SMTP_STARTTLS = os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1"
     # The helpdesk address answers go to (Reply-To); none: answers go to MAIL_SENDER.
     MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO", "")
-    MAIL_DELIVER_AFTER_REQUEST = True
+    # Who delivers the outbox: the request that queued a mail, once it has committed (the
+    # embedded default), or `flask worker` (production's default; set 1 to run without one).
+    MAIL_DELIVER_AFTER_REQUEST = _env_bool("MAIL_DELIVER_AFTER_REQUEST", True)
+    # A mail that fails is tried again after MAIL_RETRY_SECONDS, then twice as long each time
+    # (at most MAIL_RETRY_MAX_SECONDS), and given up after MAIL_MAX_ATTEMPTS: about 8.5 hours
+    # with the defaults. Administrators see given-up mails and may send them again.
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 10)
+    MAIL_RETRY_SECONDS = _env_int("MAIL_RETRY_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
+    # flask worker: how often it looks for mail without a wake-up through Redis, and when (UTC,
+    # HH:MM) it runs the daily jobs (reminders, purge), once a day for the whole cluster.
+    WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", 5))
+    DAILY_JOBS_AT = os.environ.get("DAILY_JOBS_AT", "03:00")
     # Absolute base for links in e-mails sent from the command line (no request to take it from),
     # and in production for every mail: a request's Host header is the sender's to choose.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -165,6 +177,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
+    MAIL_DELIVER_AFTER_REQUEST = _env_bool("MAIL_DELIVER_AFTER_REQUEST", False)
     LINKS_FROM_REQUEST = False
     HSTS_MAX_AGE = 365 * 24 * 3600
 

@@ -1,11 +1,11 @@
-"""Command line: `flask --app portal users|mail|search|demo|backup|restore ...`."""
+"""Command line: `flask --app portal users|mail|worker|search|demo|backup|restore ...`."""
 
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal.auth import service as accounts
 from portal.models.users import Role
@@ -43,10 +43,10 @@ def create_user(email: str, role: str, countries: tuple[str, ...], name: str) ->
 
 @mail_cli.command("send")
 def send_mail() -> None:
-    """Deliver the mails waiting in the outbox."""
+    """Deliver the mails waiting in the outbox now, those waiting out a back-off included."""
     from portal.core.mail.delivery import deliver_all
 
-    total_sent, total_failed = deliver_all()
+    total_sent, total_failed = deliver_all(due_only=False)
     click.echo(f"{total_sent} sent, {total_failed} failed.")
     if total_failed:
         sys.exit(1)
@@ -83,6 +83,54 @@ def restore_command(path: Path, replace: bool) -> None:
     click.echo(f"Restored {what}{summary.uploads} documents from {summary.path}.")
 
 
+def daily_jobs() -> dict:
+    """The jobs `flask worker` runs once a day for the whole cluster, by name."""
+    from portal.account.purge import purge
+    from portal.pledges.reminders import send_reminders
+
+    def reminders(day) -> str:
+        report = send_reminders(day)
+        return f"{report.reminders} reminder(s) for {report.members} member(s)"
+
+    def purge_job(day) -> str:
+        return "; ".join(purge().lines())
+
+    return {"reminders": reminders, "purge": purge_job}
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One round (daily jobs due, mails due), then stop.")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    """Deliver the outbox and run the daily jobs (reminders, purge) at DAILY_JOBS_AT (UTC),
+    until stopped (SIGTERM or Ctrl-C: the mail being sent is finished first). Run one per host,
+    or several: a mail and a day's job are each taken by one worker only."""
+    import signal
+
+    from flask import current_app
+
+    from portal.core.worker import Worker
+
+    try:
+        worker = Worker(current_app._get_current_object(), daily_jobs())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if once:
+        report = worker.run_pass()
+        jobs = "; ".join(f"{job}: {outcome}" for job, outcome in report.jobs.items())
+        click.echo(
+            f"{report.sent} mail(s) sent, {report.failed} failed." + (f" {jobs}" if jobs else "")
+        )
+        return
+
+    def stop(signum, frame) -> None:
+        worker.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run()
+
+
 def register(app: Flask) -> None:
     from portal.account.commands import purge_command
     from portal.demo.commands import demo_cli
@@ -97,3 +145,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(worker_command)

@@ -123,6 +123,11 @@ def can_manage_coordinators(user) -> bool:
     return is_admin(user)
 
 
+def can_manage_mail(user) -> bool:
+    """See the outbox and the daily jobs, and send a given-up mail again: administrators."""
+    return is_admin(user)
+
+
 def can_export_personal_data(user, person: User) -> bool:
     """Download everything the portal holds about a person: that person only."""
     return _signed_in(user) and not user.is_erased and user.id == person.id

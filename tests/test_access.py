@@ -35,6 +35,7 @@ def _urls(app, world):
         "slug": world["member"].slug,
         "user_id": 1,
         "invitation_id": 1,
+        "mail_id": 1,
         "token": "not-a-token",
         "filename": "css/portal.css",
     }

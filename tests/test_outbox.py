@@ -229,16 +229,19 @@ def test_a_failing_mail_keeps_the_decision_and_waits_for_a_later_send(
     assert "approved the application of Postdorf" in mailbox.body(message)
 
 
-def test_a_mail_that_keeps_failing_is_given_up_after_the_maximum_attempts(monkeypatch):
+def test_a_mail_that_keeps_failing_is_given_up_after_the_maximum_attempts(app, monkeypatch):
     (mail_id,) = _queue(1)
 
     def refuse(msg, mail):
         raise OSError("no")
 
     monkeypatch.setitem(delivery.TRANSPORTS, "file", refuse)
-    for _ in range(delivery.MAX_ATTEMPTS + 2):
-        delivery.deliver_pending()
-    assert db.session.get(OutboxMail, mail_id).attempts == delivery.MAX_ATTEMPTS
+    most = app.config["MAIL_MAX_ATTEMPTS"]
+    for _ in range(most + 2):
+        delivery.deliver_all(due_only=False)
+    mail = db.session.get(OutboxMail, mail_id)
+    assert mail.attempts == most
+    assert mail.failed_at is not None and mail.next_attempt_at is None
 
 
 def test_a_subject_with_a_line_break_is_still_deliverable(app, mailbox):
@@ -256,8 +259,8 @@ def test_a_subject_with_a_line_break_is_still_deliverable(app, mailbox):
 
 def test_a_claimed_mail_is_not_claimed_again():
     (mail_id,) = _queue(1)
-    assert delivery._claim(mail_id) is True
-    assert delivery._claim(mail_id) is False
+    assert delivery._claim_batch(0, 10, due_only=True) == [mail_id]
+    assert delivery._claim_batch(0, 10, due_only=True) == []
 
 
 def test_a_mail_claimed_by_another_worker_is_skipped_until_its_claim_expires(app):
@@ -335,7 +338,7 @@ def test_mail_send_does_not_let_failing_mails_hold_up_the_others(app, runner, ma
         delivery.send_via_file(msg, mail)
 
     monkeypatch.setitem(delivery.TRANSPORTS, "file", refuse_broken)
-    monkeypatch.setattr(delivery, "_waiting_ids", _small_batches(delivery._waiting_ids))
+    monkeypatch.setattr(delivery, "CLAIM_BATCH", 2)  # the failing mails fill whole batches
     result = runner.invoke(args=["mail", "send"])
     assert "1 sent, 5 failed." in result.output
     assert result.exit_code == 1
@@ -346,8 +349,3 @@ def test_mail_send_does_not_let_failing_mails_hold_up_the_others(app, runner, ma
 
 class _Named:
     name = "Officer"
-
-
-def _small_batches(waiting_ids):
-    """Batches of two, so the failing mails fill whole batches ahead of the good one."""
-    return lambda after_id, limit: waiting_ids(after_id, 2)

@@ -122,7 +122,10 @@ def purge(now: datetime | None = None) -> Purged:
 
     mail_cutoff = now - timedelta(days=periods.delivered_mail_days)
     mails = db.session.execute(
-        delete(OutboxMail).where(OutboxMail.sent_at.is_not(None), OutboxMail.sent_at < mail_cutoff)
+        # Delivered, or given up after its last attempt (its address is personal data too).
+        delete(OutboxMail).where(
+            or_(OutboxMail.sent_at < mail_cutoff, OutboxMail.failed_at < mail_cutoff)
+        )
     ).rowcount
 
     link_cutoff = now - timedelta(days=periods.spent_link_days)

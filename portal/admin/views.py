@@ -1,11 +1,13 @@
-"""Administration pages: the coordinators, their countries, invitations and deactivation."""
+"""Administration pages: the coordinators, their countries, invitations and deactivation; the
+outbox and the daily jobs."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal import permissions
-from portal.admin import service
+from portal.admin import outbox, service
 from portal.admin.forms import CountriesForm, InviteCoordinatorForm
 from portal.auth import second_factor, sessions
 from portal.auth.reauth import require_recent_auth
@@ -139,3 +141,26 @@ def end_sessions(user_id: int):
     sessions.end_sessions_of(current_user, user)
     flash(_("%(name)s is signed out everywhere.", name=user.name), "success")
     return redirect(url_for("admin.coordinator", user_id=user.id))
+
+
+@bp.route("/mail")
+def mail():
+    return render_template("admin/mail.html", outbox=outbox.overview(current_user))
+
+
+@bp.route("/mail/send-again", methods=["POST"])
+@bp.route("/mail/<int:mail_id>/send-again", methods=["POST"])
+def send_mail_again(mail_id: int | None = None):
+    count = outbox.send_again(current_user, mail_id)
+    if count:
+        flash(
+            ngettext(
+                "%(num)d mail is back in the outbox, with all its attempts.",
+                "%(num)d mails are back in the outbox, with all their attempts.",
+                count,
+            ),
+            "success",
+        )
+    else:
+        flash(_("There was no given-up mail to send again."), "info")
+    return redirect(url_for("admin.mail"))

@@ -48,6 +48,7 @@ ACTIONS = {
     "team.joined": _l("Colleague joined"),
     "team.left": _l("Representative left"),
     "account.erased": _l("Account deleted by its owner"),
+    "mail.sent_again": _l("Given-up mail sent again"),
 }
 
 # Keys that could carry a secret (a password, a token, a confirmation or sign-in code, a hash).

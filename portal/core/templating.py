@@ -1,6 +1,6 @@
 """What every template can use: country names, the states and roles with their labels, dates."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from babel import Locale
@@ -94,6 +94,18 @@ def _date_filter(context, value, fmt: str = "medium") -> str:
 
 
 @pass_context
+def _time_filter(context, value: datetime | None) -> str:
+    """A moment as its date and time of day in UTC (the operators' clock), in the page's
+    language: 1 Dec 2026, 20:31 UTC."""
+    if value is None:
+        return ""
+    moment = value.astimezone(UTC) if value.tzinfo else value
+    language = _language(context)
+    clock = babel_dates.format_time(moment, "short", locale=language)
+    return f"{nice_date(moment.date(), 'medium', language)}, {clock} UTC"
+
+
+@pass_context
 def _number_filter(context, value) -> str:
     return number_text(value, _language(context))
 
@@ -101,6 +113,7 @@ def _number_filter(context, value) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters["country"] = _country_filter
     app.jinja_env.filters["date"] = _date_filter
+    app.jinja_env.filters["moment"] = _time_filter
     app.jinja_env.filters["number"] = _number_filter
     app.jinja_env.filters["numberformat"] = _number_filter  # Flask-Babel's name for it
     app.jinja_env.globals["page_window"] = page_window

@@ -2,7 +2,7 @@
 
 from portal.models.audit import AuditEntry
 from portal.models.base import AppendOnlyError, Base, UTCDateTime, utcnow
-from portal.models.mail import OutboxMail
+from portal.models.mail import JobRun, OutboxMail
 from portal.models.members import (
     CouncilDecision,
     Member,
@@ -35,6 +35,7 @@ __all__ = [
     "CouncilDecision",
     "DataVersion",
     "Invitation",
+    "JobRun",
     "Member",
     "MemberSearch",
     "OutboxMail",

@@ -1,6 +1,11 @@
 """Deliver what waits in the outbox: to .eml files in development and tests, by SMTP in
-production. A failed delivery is recorded and retried later; it never touches the change that
-queued the mail."""
+production. A failed delivery is recorded and retried later, each time after twice as long; after
+MAIL_MAX_ATTEMPTS the mail is given up (failed_at) and waits for an administrator. It never
+touches the change that queued the mail.
+
+Who delivers: in development, the request that queued a mail, once it has committed
+(MAIL_DELIVER_AFTER_REQUEST); in production, `flask worker`, woken through Redis when REDIS_URL
+is set and polling otherwise. Any number of workers may run: each mail is claimed by one."""
 
 import logging
 import smtplib
@@ -11,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from portal.core import transaction
 from portal.core.transaction import atomic
@@ -20,7 +25,7 @@ from portal.models import OutboxMail, utcnow
 
 logger = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
-MAX_ATTEMPTS = 10
+CLAIM_BATCH = 10  # claimed together; sent well within CLAIM_TIMEOUT even at SMTP's timeout
 
 
 def mail_domain() -> str:
@@ -70,92 +75,185 @@ def send_via_smtp(msg: EmailMessage, mail: OutboxMail) -> None:
 TRANSPORTS = {"file": send_via_file, "smtp": send_via_smtp}
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long a mail waits after its `attempts`-th failed attempt: doubling from
+    MAIL_RETRY_SECONDS, at most MAIL_RETRY_MAX_SECONDS."""
+    cfg = current_app.config
+    seconds = cfg["MAIL_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, cfg["MAIL_RETRY_MAX_SECONDS"]))
+
+
+def _claimable(now, due_only: bool):
+    conditions = [
+        OutboxMail.sent_at.is_(None),
+        OutboxMail.failed_at.is_(None),
+        or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT),
+    ]
+    if due_only:
+        conditions.append(
+            or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now)
+        )
+    return and_(*conditions)
+
+
 @atomic
-def _claim(mail_id: int) -> bool:
-    """Mark a mail as being delivered; False if another worker has it or it went already."""
+def _claim_batch(after_id: int, limit: int, due_only: bool) -> list[int]:
+    """Claim the next `limit` waiting mails after `after_id` for this worker, in one statement.
+
+    On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`: workers on several hosts each
+    take mails the others have not locked, without waiting for one another. SQLite runs one
+    writing statement at a time, so the claim is single there too. A claim older than
+    CLAIM_TIMEOUT belongs to a worker that died, and its mails are taken over.
+    """
     now = utcnow()
-    result = db.session.execute(
+    picked = (
+        select(OutboxMail.id)
+        .where(_claimable(now, due_only), OutboxMail.id > after_id)
+        .order_by(OutboxMail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.scalars(
         update(OutboxMail)
-        .where(
-            OutboxMail.id == mail_id,
-            OutboxMail.sent_at.is_(None),
-            or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT),
-        )
+        .where(OutboxMail.id.in_(picked.scalar_subquery()))
         .values(claimed_at=now)
+        .returning(OutboxMail.id)
+        .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return sorted(claimed)
 
 
-def _waiting_ids(after_id: int, limit: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(OutboxMail.id)
-            .where(
-                OutboxMail.sent_at.is_(None),
-                OutboxMail.attempts < MAX_ATTEMPTS,
-                OutboxMail.id > after_id,
-            )
-            .order_by(OutboxMail.id)
-            .limit(limit)
-        )
-    )
-
-
-def _deliver(ids: list[int]) -> tuple[int, int]:
-    if transaction.active():
-        # A claim must be committed before its mail goes out, and a mail is sent only once the
-        # change that queued it has committed: never from inside a unit of work.
-        raise RuntimeError("mail is delivered outside any transaction of a change")
+def _deliver_claimed(ids: list[int]) -> tuple[int, int]:
     send = TRANSPORTS[current_app.config["MAIL_TRANSPORT"]]
     sent = failed = 0
     for mail_id in ids:
-        if not _claim(mail_id):
-            continue
         mail = db.session.get(OutboxMail, mail_id)
         try:
             send(build_message(mail), mail)
         except Exception as exc:  # any transport failure: keep the mail for a later attempt
+            given_up = _record_attempt(mail, exc)
             logger.warning(
-                "mail %s to %s not delivered, to be retried: %s", mail.id, mail.recipient, exc
+                "mail %s not delivered (attempt %s%s): %s",
+                mail.id,
+                mail.attempts,
+                ", given up" if given_up else ", to be retried",
+                exc,
             )
-            _record_attempt(mail, exc)
             failed += 1
         else:
-            logger.info("mail %s delivered to %s", mail.id, mail.recipient)
             _record_attempt(mail, None)
+            logger.info("mail %s delivered", mail.id)
             sent += 1
     return sent, failed
 
 
 @atomic
-def _record_attempt(mail: OutboxMail, error: Exception | None) -> None:
+def _record_attempt(mail: OutboxMail, error: Exception | None) -> bool:
+    """Note the attempt; True when the mail is now given up."""
+    now = utcnow()
     mail.attempts += 1
+    mail.claimed_at = None
     if error is None:
-        mail.sent_at = utcnow()
+        mail.sent_at = now
         mail.last_error = ""
-    else:
-        mail.last_error = f"{type(error).__name__}: {error}"[:2000]
-        mail.claimed_at = None
+        mail.next_attempt_at = None
+        return False
+    mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if mail.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        mail.failed_at = now
+        mail.next_attempt_at = None
+        return True
+    mail.next_attempt_at = now + retry_delay(mail.attempts)
+    return False
 
 
-def deliver_pending(limit: int = 100) -> tuple[int, int]:
-    """Try the oldest `limit` waiting mails once; returns (sent, failed)."""
-    return _deliver(_waiting_ids(0, limit))
-
-
-def deliver_all(batch: int = 100) -> tuple[int, int]:
-    """Try every waiting mail once, oldest first, a batch at a time; returns (sent, failed).
-
-    Failing mails do not hold up the ones behind them: each pass moves past them by id.
-    """
+def _deliver(limit: int | None, batch: int, due_only: bool) -> tuple[int, int]:
+    if transaction.active():
+        # A claim must be committed before its mail goes out, and a mail is sent only once the
+        # change that queued it has committed: never from inside a unit of work.
+        raise RuntimeError("mail is delivered outside any transaction of a change")
     sent = failed = 0
     after_id = 0
-    while ids := _waiting_ids(after_id, batch):
-        batch_sent, batch_failed = _deliver(ids)
+    left = limit
+    while left is None or left > 0:
+        size = batch if left is None else min(batch, left)
+        ids = _claim_batch(after_id, size, due_only)
+        if not ids:
+            break
+        batch_sent, batch_failed = _deliver_claimed(ids)
         sent += batch_sent
         failed += batch_failed
         after_id = ids[-1]
+        if left is not None:
+            left -= len(ids)
     return sent, failed
+
+
+def deliver_pending(limit: int = 100) -> tuple[int, int]:
+    """Try the oldest `limit` mails that are due once; returns (sent, failed)."""
+    return _deliver(limit, CLAIM_BATCH, due_only=True)
+
+
+def deliver_all(*, due_only: bool = True) -> tuple[int, int]:
+    """Try every waiting mail once, oldest first, a batch at a time; returns (sent, failed).
+
+    With `due_only` False the mails still waiting out their back-off are tried too (an
+    operator's `flask mail send`). Failing mails do not hold up the ones behind them: each
+    pass moves past them by id. Given-up mails are left to an administrator.
+    """
+    return _deliver(None, CLAIM_BATCH, due_only=due_only)
+
+
+WAKE_KEY = "portal:outbox:wake"
+
+
+def _redis(app: Flask):
+    client = app.extensions.get("portal.outbox_redis")
+    if client is None and app.config.get("REDIS_URL"):
+        from redis import Redis
+
+        client = app.extensions["portal.outbox_redis"] = Redis.from_url(
+            app.config["REDIS_URL"], socket_timeout=5
+        )
+    return client
+
+
+def wake_worker(app: Flask) -> None:
+    """Tell the workers that mail waits (through Redis, where set), so that one delivers it
+    now rather than at its next poll. The outbox stays the record: a lost signal delays a mail
+    by one poll, never loses it."""
+    client = _redis(app)
+    if client is None:
+        return
+    from redis.exceptions import RedisError
+
+    try:
+        pipe = client.pipeline()
+        pipe.lpush(WAKE_KEY, 1)
+        pipe.ltrim(WAKE_KEY, 0, 0)
+        pipe.execute()
+    except RedisError as error:
+        logger.warning("the worker could not be woken (%s); it polls", type(error).__name__)
+
+
+def wait_for_mail(app: Flask, seconds: float, stop) -> None:
+    """Wait up to `seconds` for a wake-up (Redis), or until `stop` (a threading.Event) is set."""
+    client = _redis(app)
+    if client is not None:
+        from redis.exceptions import RedisError
+
+        try:
+            # Short waits, so that a stop is seen within a second.
+            deadline = seconds
+            while deadline > 0 and not stop.is_set():
+                step = min(1.0, deadline)
+                if client.blpop([WAKE_KEY], timeout=step) is not None:
+                    return
+                deadline -= step
+            return
+        except RedisError as error:
+            logger.warning("worker: Redis left out while waiting (%s)", type(error).__name__)
+    stop.wait(seconds)
 
 
 def register(app: Flask) -> None:
@@ -166,6 +264,7 @@ def register(app: Flask) -> None:
         if exc is not None or not g.pop("mail_queued", False):
             return
         if not app.config["MAIL_DELIVER_AFTER_REQUEST"]:
+            wake_worker(app)  # the worker (flask worker) delivers it
             return
         try:
             transaction.release()  # the request's reads; delivery starts on fresh data

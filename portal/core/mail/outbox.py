@@ -19,6 +19,12 @@ def queue_mail(recipient: str, subject: str, template: str, locale: str | None =
         subject_text = " ".join(str(subject).split())
     mail = OutboxMail(recipient=recipient, subject=subject_text[:200], body=body)
     db.session.add(mail)
+    note_mail_waiting()
+    return mail
+
+
+def note_mail_waiting() -> None:
+    """Tell the request's end that mail waits: once the request has committed, it is delivered
+    (development) or the worker is woken (portal.core.mail.delivery)."""
     if has_request_context():
         g.mail_queued = True
-    return mail
