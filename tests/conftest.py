@@ -4,6 +4,7 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL nam
 (postgresql+psycopg://...). Tests marked `postgres` are skipped, with the reason, otherwise.
 """
 
+import contextlib
 import email
 import email.policy
 import os
@@ -278,8 +279,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def redis_url():
+@contextlib.contextmanager
+def running_redis():
+    """A redis-server of the test's own on a free port, keeping nothing; yields its URL."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("needs redis-server (apt-get install redis-server)")
@@ -297,9 +299,36 @@ def redis_url():
             break
         except Exception:  # noqa: BLE001 (still starting)
             time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url():
+    with running_redis() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(suffix: str):
+    """A new, empty PostgreSQL database beside the suite's (TEST_DATABASE_URL), dropped after;
+    yields its URL. For tests whose portal processes need a database of their own."""
+    import psycopg
+
+    base, _, name = PG_URL.rpartition("/")
+    fresh = f"{name}_{suffix}"
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0]
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{fresh}"')
+    try:
+        yield f"{base}/{fresh}"
+    finally:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
 
 
 def portal_process_env(tmp_path, **settings: str) -> dict:

@@ -5,6 +5,7 @@ from alembic.migration import MigrationContext
 
 from portal.models import Base
 from portal.models.search import include_name, include_object
+from tests.conftest import fresh_postgres_database
 
 
 def _model_differences(engine) -> list:
@@ -68,16 +69,5 @@ def test_every_migration_upgrades_downgrades_and_upgrades_again(app, tmp_path):
     if not pg_url.startswith("postgresql"):
         _round_trip(app, f"sqlite:///{tmp_path / 'round_trip.db'}")
         return
-    import psycopg
-
-    base, _, name = pg_url.rpartition("/")
-    fresh_name = f"{name}_migrations"
-    admin = pg_url.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0]
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{fresh_name}"')
-        conn.execute(f'CREATE DATABASE "{fresh_name}"')
-    try:
-        _round_trip(app, f"{base}/{fresh_name}")
-    finally:
-        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{fresh_name}" WITH (FORCE)')
+    with fresh_postgres_database("migrations") as url:
+        _round_trip(app, url)
