@@ -8,10 +8,11 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations translations-update run serve test test-sqlite test-postgres lint browser-deps benchmark scale-demo gazetteer clean
+.PHONY: install translations translations-update run serve test test-sqlite test-postgres lint system-deps browser-deps benchmark scale-demo gazetteer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,14 +53,33 @@ serve: install
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py 'portal:create_app()'
 
-# Debian's Chromium for the browser journeys (Playwright's own browser download is not used).
-browser-deps:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+# Debian's packages the suite drives: Chromium for the browser journeys (Playwright's own
+# browser download is not used) and nginx for tests/test_nginx.py. nginx's package would start
+# the system's nginx on port 80: a policy-rc.d (unless the machine has one) keeps it stopped
+# while it is installed, and one started anyway is stopped; the test runs its own on free ports.
+system-deps:
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	[ -x $(NGINX) ] || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian's$$missing for the tests"; \
+		policy=""; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+			policy=/usr/sbin/policy-rc.d; \
+		fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		status=$$?; \
+		[ -z "$$policy" ] || rm -f "$$policy"; \
+		case "$$missing" in *nginx*) \
+			[ ! -s /run/nginx.pid ] || $(NGINX) -s quit 2>/dev/null || true;; \
+		esac; \
+		exit $$status; \
 	fi
 
-test: install browser-deps
+browser-deps: system-deps
+
+test: install system-deps
 	$(BIN)/ruff check portal tests config.py benchmarks scripts deploy
 	$(BIN)/ruff format --check portal tests config.py benchmarks scripts deploy
 	$(BIN)/lint-imports --no-logo

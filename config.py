@@ -40,6 +40,9 @@ class Config:
     # hide_parameters: SQL logging (echo) and database errors show statements without their
     # values, which include mailed links with their tokens and everything users enter.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800, "hide_parameters": True}
+    # A read (GET) that finds the database restarting waits this long for it at most
+    # (portal.core.reconnect); a write is never sent again.
+    RECONNECT_WAIT_SECONDS = float(os.environ.get("RECONNECT_WAIT_SECONDS", 15))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead; a long form must not expire
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # the 10 MB council decision plus the form around it
     MAX_DOCUMENT_BYTES = 10 * 1024 * 1024

@@ -224,6 +224,7 @@ class Gunicorn:
                 f"{HOST}:{self.port}",
                 "--log-level",
                 "warning",
+                "--no-control-socket",  # several at once: one shared default path otherwise
                 "portal:create_app()",
             ],  # fmt: skip
             cwd=ROOT,

@@ -104,7 +104,7 @@ class Cluster:
     def start(self) -> None:
         for n, port in enumerate(self.ports):
             args = [str(BIN / "gunicorn"), "-w", "1", "--threads", "4"]
-            args += ["-b", f"127.0.0.1:{port}", "portal:create_app()"]
+            args += ["-b", f"127.0.0.1:{port}", "--no-control-socket", "portal:create_app()"]
             self.processes.append(Process(args, self.env, self.folder / f"web{n}.log"))
         worker = [str(BIN / "flask"), "--app", "portal", "worker"]
         self.processes.append(Process(worker, self.env, self.folder / "worker.log"))

@@ -74,6 +74,94 @@ def test_any_other_database_error_is_not_hidden(client, monkeypatch):
         client.get("/members?q=x")
 
 
+def _refused() -> OperationalError:
+    return OperationalError(
+        "SELECT 1",
+        {},
+        Exception(
+            'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+            "Connection refused"
+        ),
+    )
+
+
+def test_a_read_waits_for_a_database_that_is_restarting(client, monkeypatch):
+    """Lost, then refused three times while the server restarts, then answered."""
+    from portal.directory import views
+
+    factories.make_member("Wartestadt", country="DE")
+    real = views.find_members
+    calls: list[int] = []
+    slept: list[float] = []
+
+    def restarting(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise _lost_connection()
+        if len(calls) <= 4:
+            raise _refused()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "find_members", restarting)
+    monkeypatch.setattr("portal.core.reconnect.time.sleep", slept.append)
+    response = client.get("/members?q=wartestadt")
+    assert response.status_code == 200 and "Wartestadt" in response.get_data(as_text=True)
+    assert len(calls) == 5
+    assert slept == [0.05, 0.1, 0.2]  # a growing pause between the tries while it was refused
+
+
+def test_a_rollback_that_meets_the_closed_connection_does_not_stop_the_retry(client, monkeypatch):
+    from portal.core import reconnect
+    from portal.directory import views
+
+    factories.make_member("Rollbackstadt", country="DE")
+    calls = _failing_once(monkeypatch, views, "find_members")
+    real_release = reconnect.transaction.release
+
+    def release_on_a_dead_connection():
+        monkeypatch.setattr(reconnect.transaction, "release", real_release)
+        raise _lost_connection()  # what PostgreSQL's "terminating connection" does to ROLLBACK
+
+    monkeypatch.setattr(reconnect.transaction, "release", release_on_a_dead_connection)
+    response = client.get("/members?q=rollbackstadt")
+    assert response.status_code == 200 and "Rollbackstadt" in response.get_data(as_text=True)
+    assert len(calls) == 2
+
+
+def test_a_read_gives_up_when_the_database_stays_away(client, monkeypatch, app):
+    from portal.directory import views
+
+    clock = iter(range(0, 1000, 4))  # every look at the clock, four seconds later
+    monkeypatch.setattr("portal.core.reconnect.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("portal.core.reconnect.time.sleep", lambda seconds: None)
+    monkeypatch.setitem(app.config, "RECONNECT_WAIT_SECONDS", 10)
+    calls: list[int] = []
+
+    def down(*args, **kwargs):
+        calls.append(1)
+        raise _refused()
+
+    monkeypatch.setattr(views, "find_members", down)
+    with pytest.raises(OperationalError):
+        client.get("/members?q=x")
+    assert len(calls) == 4  # at 0 (then at once), 4 and 8 s; at 12 s the wait is over
+
+
+def test_a_write_never_waits_for_the_database(client, monkeypatch):
+    from portal.auth import service
+
+    calls: list[int] = []
+
+    def down(*args, **kwargs):
+        calls.append(1)
+        raise _refused()
+
+    monkeypatch.setattr(service, "register_representative", down)
+    with pytest.raises(OperationalError):
+        register(client, email="while-down@city.example.eu")
+    assert len(calls) == 1
+
+
 # --- the real thing, on PostgreSQL: every connection of the database ended by the server ------
 
 

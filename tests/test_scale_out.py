@@ -40,6 +40,7 @@ class Portal:
                 "1",
                 "-b",
                 f"127.0.0.1:{self.port}",
+                "--no-control-socket",  # two at once: they would share the default path
                 "portal:create_app()",
             ],
             cwd=ROOT,
