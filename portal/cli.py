@@ -100,8 +100,11 @@ def daily_jobs() -> dict:
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="One round (daily jobs due, mails due), then stop.")
+@click.option(
+    "--no-daily-jobs", is_flag=True, help="Deliver mail only; other workers run the daily jobs."
+)
 @with_appcontext
-def worker_command(once: bool) -> None:
+def worker_command(once: bool, no_daily_jobs: bool) -> None:
     """Deliver the outbox and run the daily jobs (reminders, purge) at DAILY_JOBS_AT (UTC),
     until stopped (SIGTERM or Ctrl-C: the mail being sent is finished first). Run one per host,
     or several: a mail and a day's job are each taken by one worker only."""
@@ -112,7 +115,8 @@ def worker_command(once: bool) -> None:
     from portal.core.worker import Worker
 
     try:
-        worker = Worker(current_app._get_current_object(), daily_jobs())
+        jobs = {} if no_daily_jobs else daily_jobs()
+        worker = Worker(current_app._get_current_object(), jobs)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if once:

@@ -414,14 +414,54 @@ def test_a_database_that_is_down_costs_a_round_not_the_worker(app, monkeypatch):
     worker = Worker(app, {})
     rounds = []
 
-    def failing_round(now=None):
+    def failing_round():
         rounds.append(1)
         if len(rounds) == 1:
             raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
         worker.stop.set()
-        return worker_module.PassReport()
+        return 0, 0
 
-    monkeypatch.setattr(worker, "run_pass", failing_round)
+    monkeypatch.setattr(worker_module.delivery, "deliver_all", failing_round)
     monkeypatch.setattr(worker, "poll", 0.01)
     worker.run()
     assert len(rounds) == 2
+
+
+def test_mail_goes_out_while_a_long_daily_job_runs(app, mailbox, monkeypatch):
+    """The reminders of the whole EU take minutes: the mail of those minutes does not wait."""
+    monkeypatch.setitem(app.config, "DAILY_JOBS_AT", "00:00")
+    monkeypatch.setitem(app.config, "WORKER_POLL_SECONDS", 0.05)
+    release = threading.Event()
+    running = threading.Event()
+
+    def long_job(day):
+        running.set()
+        release.wait(timeout=20)
+        return "done at last"
+
+    worker = Worker(app, {"reminders": long_job})
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        assert running.wait(timeout=10)
+        _queue(1)
+        deadline = time.monotonic() + 10
+        while not mailbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(mailbox.messages) == 1  # delivered while the job still runs
+        assert db.session.get(JobRun, ("reminders", datetime.now(UTC).date())).finished_at is None
+    finally:
+        release.set()
+        worker.stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    db.session.expire_all()
+    run = db.session.scalars(select(JobRun)).one()
+    assert run.outcome == "done at last"  # a stop lets the job under way finish
+
+
+def test_a_worker_for_mail_only_runs_no_daily_job(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "DAILY_JOBS_AT", "00:00")
+    result = runner.invoke(args=["worker", "--once", "--no-daily-jobs"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(JobRun)) == 0

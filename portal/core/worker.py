@@ -42,6 +42,7 @@ from portal.models import JobRun
 logger = logging.getLogger(__name__)
 JOB_STALE = timedelta(hours=2)  # a run not finished after this long: its worker died
 JOB_RETRY = timedelta(minutes=5)  # a failed run is tried again after this long
+JOBS_CHECK_SECONDS = 30  # how often the worker looks whether a daily job is due
 
 # A daily job gets the day it runs for and returns one line saying what it did.
 DailyJob = Callable[[date], str]
@@ -163,9 +164,27 @@ class Worker:
                 db.session.remove()
         return report
 
+    def _round(self, work) -> None:
+        with self.app.app_context():
+            try:
+                work()
+            finally:
+                db.session.remove()
+
+    def _jobs_loop(self) -> None:
+        """The daily jobs, in a thread of their own: the reminders of the whole EU take minutes,
+        and the mail of those minutes must not wait for them."""
+        while not self.stop.is_set():
+            try:
+                self._round(lambda: self.run_jobs(now_utc()))
+            except SQLAlchemyError as error:
+                logger.warning("daily jobs: round failed (%s); trying again", type(error).__name__)
+            self.stop.wait(JOBS_CHECK_SECONDS)
+
     def run(self) -> None:
-        """Until `stop` is set (SIGTERM, SIGINT): a round, then wait for mail or the next poll.
-        A database that is down costs a round, not the worker: it tries again at the next."""
+        """Until `stop` is set (SIGTERM, SIGINT): deliver what is due, then wait for mail or the
+        next poll; the daily jobs run beside it. A database that is down costs a round, not the
+        worker: it tries again at the next."""
         logger.info(
             "worker %s started: polling every %ss, daily jobs at %s UTC (%s)",
             self.name,
@@ -173,12 +192,18 @@ class Worker:
             self.daily_at.strftime("%H:%M"),
             ", ".join(self.daily_jobs) or "none",
         )
+        jobs = threading.Thread(target=self._jobs_loop, name="daily-jobs", daemon=True)
+        if self.daily_jobs:
+            jobs.start()
         while not self.stop.is_set():
             try:
-                self.run_pass()
+                self._round(delivery.deliver_all)
             except SQLAlchemyError as error:
                 logger.warning("worker round failed (%s); trying again", type(error).__name__)
             if self.stop.is_set():
                 break
             delivery.wait_for_mail(self.app, self.poll, self.stop)
+        if jobs.is_alive():
+            logger.info("worker %s: waiting for the daily job under way to finish", self.name)
+            jobs.join()
         logger.info("worker %s stopped", self.name)
