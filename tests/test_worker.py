@@ -16,16 +16,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, JobRun, OutboxMail
 from tests.conftest import Clock
 from tests.factories import make_coordinator, make_user
-
-
-def _queue(n: int) -> list[int]:
-    mails = [
-        OutboxMail(recipient=f"person{i}@city.example.eu", subject=f"Mail {i}", body="Hello")
-        for i in range(n)
-    ]
-    db.session.add_all(mails)
-    db.session.commit()
-    return [m.id for m in mails]
+from tests.test_outbox import _queue
 
 
 def _mail(mail_id: int) -> OutboxMail:

@@ -87,3 +87,16 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in_with_code(page, user) -> None:
+    """Sign a factory-made coordinator or administrator in: password, then the authenticator's
+    code."""
+    from tests import factories
+
+    page.goto("/account/login")
+    page.fill("#email", user.email)
+    page.fill("#password", factories.PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code from your authenticator app").fill(factories.totp_code(user))
+    page.locator("main").get_by_role("button", name="Sign in").click()

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import JobRun, OutboxMail
 from tests import factories
+from tests.browser.conftest import sign_in_with_code
 
 pytestmark = pytest.mark.browser
 
@@ -55,12 +56,7 @@ def test_an_administrator_sends_a_given_up_mail_again(page, mailbox):
     )
     db.session.commit()
 
-    page.goto("/account/login")
-    page.fill("#email", admin.email)
-    page.fill("#password", factories.PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code from your authenticator app").fill(factories.totp_code(admin))
-    page.locator("main").get_by_role("button", name="Sign in").click()
+    sign_in_with_code(page, admin)
 
     page.get_by_role("navigation").get_by_role("link", name="Mail").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mail and daily jobs")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from portal.core import clock
 from portal.models.members import SUBMITTED
 from tests import factories
+from tests.browser.conftest import sign_in_with_code
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +35,7 @@ def test_a_new_coordinator_sets_up_the_second_factor_and_approves(page, mailbox,
     factories.make_council_decision(member)
 
     # The administrator invites the coordinator (signing in with password and code).
-    page.goto("/account/login")
-    page.fill("#email", admin.email)
-    page.fill("#password", factories.PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code from your authenticator app").fill(factories.totp_code(admin))
-    page.locator("main").get_by_role("button", name="Sign in").click()
+    sign_in_with_code(page, admin)
     page.goto("/admin/coordinators/invite")
     page.get_by_label("E-mail address").fill("clara@interior.example.at")
     page.get_by_label("Name").fill("Clara Coordinator")
