@@ -86,8 +86,8 @@ test: install system-deps
 	@echo "== the whole suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== the suite again on PostgreSQL (browser journeys ran above)"; \
-		$(BIN)/pytest -m "not browser"; \
+		echo "== the suite again on PostgreSQL (browser journeys and the tests marked once ran above)"; \
+		$(BIN)/pytest -m "not browser and not once"; \
 	else \
 		echo "TEST_DATABASE_URL not set: the PostgreSQL run is skipped"; \
 	fi

@@ -79,7 +79,11 @@ class Config:
     # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host; 0 trusts none.
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
     HSTS_MAX_AGE = 0  # Strict-Transport-Security on HTTPS answers when above 0
-    LANGUAGES = ["en", "de", "fr", "pl", "it", "es"]
+    # The 24 official languages of the EU, in the EU's protocol order (by their own names).
+    LANGUAGES = [
+        "bg", "es", "cs", "da", "de", "et", "el", "en", "ga", "fr", "hr", "it",
+        "lv", "lt", "hu", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "fi", "sv",
+    ]  # fmt: skip
     # create_app starts loading the gazetteer of places in the background (about 1 s), so that
     # the first place search does not wait for it.
     PRELOAD_GAZETTEER = True

@@ -15,6 +15,7 @@ MARKERCLUSTER=1.5.3
 CHARTJS=4.5.1
 WORLD_ATLAS=2.0.2
 TOPOJSON_CLIENT=3.1.0
+AXE_CORE=4.14.1  # the accessibility checker of the browser tests; no page of the portal loads it
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENDOR="$ROOT/static/vendor"
@@ -48,6 +49,10 @@ cp "$src/dist/leaflet.markercluster.js" "$src/dist/MarkerCluster.css" \
 fetch chart.js "$CHARTJS"
 out="$(fresh "chart.js-$CHARTJS")"
 cp "$TMP/chart.js/package/dist/chart.umd.min.js" "$TMP/chart.js/package/LICENSE.md" "$out/"
+
+fetch axe-core "$AXE_CORE"
+out="$(fresh "axe-core-$AXE_CORE")"
+cp "$TMP/axe-core/package/axe.min.js" "$TMP/axe-core/package/LICENSE" "$out/"
 
 fetch world-atlas "$WORLD_ATLAS"
 fetch topojson-client "$TOPOJSON_CLIENT"

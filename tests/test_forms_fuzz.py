@@ -501,6 +501,7 @@ BUTTONS = [
         lambda s: f"/admin/coordinators/{s.other.id}/second-factor/reset",
     ),
     ("end-sessions", administrator, lambda s: f"/admin/coordinators/{s.other.id}/sessions/end"),
+    ("send-mail-again", administrator, lambda s: "/admin/mail/send-again"),
     ("publish", representative, lambda s: f"/actions/{s.action.id}/publish"),
     ("unpublish", representative, lambda s: f"/actions/{s.action.id}/unpublish"),
     (

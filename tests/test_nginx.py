@@ -29,6 +29,8 @@ import pytest
 
 from tests.conftest import _free_port, portal_process_env
 
+pytestmark = pytest.mark.once  # the same on either database: the SQLite run only (Makefile)
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NGINX = Path("/usr/sbin/nginx")

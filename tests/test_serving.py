@@ -11,9 +11,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from portal.core import logs
 from tests import factories
 from tests.conftest import _free_port, portal_process_env
+
+pytestmark = pytest.mark.once  # the same on either database: the SQLite run only (Makefile)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "deploy" / "gunicorn.conf.py"

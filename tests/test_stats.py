@@ -163,7 +163,7 @@ def table_of(html: str, figure_id: str) -> tuple[str, list[tuple[str, list[str]]
     figure = re.search(rf'<figure[^>]*id="{figure_id}"[^>]*>(.*?)</figure>', html, re.S)
     assert figure, figure_id
     body = figure.group(1)
-    caption = re.search(r"<caption>(.*?)</caption>", body, re.S).group(1).strip()
+    caption = re.search(r"<caption[^>]*>(.*?)</caption>", body, re.S).group(1).strip()
     rows = []
     for row in re.findall(r"<tr>(.*?)</tr>", re.search(r"<tbody>(.*?)</tbody>", body, re.S)[1],
                           re.S):  # fmt: skip
@@ -213,7 +213,7 @@ def test_page_tables_hold_the_charts_numbers(client, dataset):
 
 def test_page_is_useful_without_javascript(client, dataset):
     html = client.get("/stats").get_data(as_text=True)
-    assert html.count("<caption>") == 5
+    assert html.count("<caption") == 5
     assert html.count('<th scope="col"') >= 12
     # The numbers are written out for readers, not only in data attributes.
     assert "5,400,000" in html and "82,927,922" in html and "6.51" in html

@@ -10,6 +10,8 @@ from babel.messages.pofile import read_po
 
 from config import Config
 
+pytestmark = pytest.mark.once  # the catalogues: the same on either database
+
 ROOT = Path(__file__).resolve().parents[1]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             "lazy_ngettext": (1, 2)}  # fmt: skip

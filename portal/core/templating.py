@@ -15,14 +15,15 @@ from portal.models.members import MemberStatus
 from portal.models.pledges import ActionStatus
 from portal.models.users import Role
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "de": "Deutsch",
-    "fr": "Français",
-    "pl": "Polski",
-    "it": "Italiano",
-    "es": "Español",
-}
+
+def language_name(code: str) -> str:
+    """A language named in itself, as CLDR (through Babel) writes it: "Deutsch", "français",
+    "Gaeilge", "ελληνικά"; the language list of every page shows these."""
+    return Locale.parse(code).get_display_name(code) or code
+
+
+def language_choices(codes) -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in codes]
 
 
 @lru_cache(maxsize=16_384)
@@ -123,7 +124,7 @@ def register(app: Flask) -> None:
         app.jinja_env.globals[enum.__name__] = enum
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    languages = [(code, LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]]
+    languages = language_choices(app.config["LANGUAGES"])
 
     @app.context_processor
     def layout_context():

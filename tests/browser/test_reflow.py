@@ -20,3 +20,28 @@ def test_public_pages_reflow_at_320_pixels(page, live_server):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path} is {width} px wide at 320"
+
+
+# The languages with the longest words and labels of the 24.
+LONG_WORDED = ["de", "fi", "hu", "ga", "el", "nl", "lt"]
+
+
+@pytest.mark.parametrize("language", LONG_WORDED)
+def test_public_pages_reflow_at_320_pixels_in_long_worded_languages(browser, live_server, language):
+    member = factories.make_member("Musterstadt an der Langen Brücke", country="DE")
+    factories.make_action(member)
+    context = browser.new_context(base_url=live_server.url, locale=language)
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": 320, "height": 800})
+        for path in [*PAGES, f"/members/{member.slug}", "/account/register", "/account/login"]:
+            page.goto(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, f"{language} {path} is {width} px wide at 320"
+        page.set_viewport_size({"width": 1280, "height": 900})
+        for path in ["/members", "/stats"]:
+            page.goto(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 1280, f"{language} {path} is {width} px wide at 1280"
+    finally:
+        context.close()
