@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 HOST ?= 127.0.0.1
+# The suite runs on this many pytest-xdist workers (a test file stays on one worker).
+TEST_WORKERS ?= 2
 PORT ?= 5000
 
 .PHONY: install translations translations-update run serve test test-sqlite test-postgres lint system-deps browser-deps benchmark scale-demo gazetteer clean
@@ -84,10 +86,10 @@ test: install system-deps
 	$(BIN)/ruff format --check portal tests config.py benchmarks scripts deploy
 	$(BIN)/lint-imports --no-logo
 	@echo "== the whole suite on SQLite"
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on PostgreSQL (browser journeys and the tests marked once ran above)"; \
-		$(BIN)/pytest -m "not browser and not once"; \
+		$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser and not once"; \
 	else \
 		echo "TEST_DATABASE_URL not set: the PostgreSQL run is skipped"; \
 	fi

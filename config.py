@@ -123,6 +123,11 @@ class Config:
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
     PRIVACY_AUTHORITY_NAME = os.environ.get("PRIVACY_AUTHORITY_NAME", "")
     PRIVACY_AUTHORITY_URL = os.environ.get("PRIVACY_AUTHORITY_URL", "")
+    # The accessibility statement: where feedback goes (else PRIVACY_CONTACT_EMAIL), and the
+    # national enforcement body of the Web Accessibility Directive for the operator's country.
+    ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
+    ACCESSIBILITY_ENFORCEMENT_NAME = os.environ.get("ACCESSIBILITY_ENFORCEMENT_NAME", "")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get("ACCESSIBILITY_ENFORCEMENT_URL", "")
     # Sessions live on the server: in the database, or in Redis when REDIS_URL is set; public
     # answers are then shared there too (portal.core.cache).
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -33,6 +33,33 @@ from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")
+# With pytest-xdist (`make test` runs two workers) each worker has a PostgreSQL database of its
+# own beside TEST_DATABASE_URL's, made fresh when the worker starts and dropped when it ends.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _admin_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0] + "/postgres"
+
+
+def _recreate(url: str, name: str, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+if ON_POSTGRES and XDIST_WORKER:
+    _WORKER_DB = f"{PG_URL.rpartition('/')[2]}_{XDIST_WORKER}"
+    _recreate(PG_URL, _WORKER_DB)
+    PG_URL = f"{PG_URL.rpartition('/')[0]}/{_WORKER_DB}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if ON_POSTGRES and XDIST_WORKER:
+        _recreate(PG_URL, _WORKER_DB, drop_only=True)  # WITH (FORCE): any connection left
 
 
 def pytest_report_header(config):
@@ -316,19 +343,13 @@ def redis_url():
 def fresh_postgres_database(suffix: str):
     """A new, empty PostgreSQL database beside the suite's (TEST_DATABASE_URL), dropped after;
     yields its URL. For tests whose portal processes need a database of their own."""
-    import psycopg
-
     base, _, name = PG_URL.rpartition("/")
     fresh = f"{name}_{suffix}"
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0]
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{fresh}"')
+    _recreate(PG_URL, fresh)
     try:
         yield f"{base}/{fresh}"
     finally:
-        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
+        _recreate(PG_URL, fresh, drop_only=True)
 
 
 def portal_process_env(tmp_path, **settings: str) -> dict:

@@ -1,6 +1,8 @@
 """Figures for the home page, the facts the privacy notice states, and what a signed-in user's
 dashboard lists."""
 
+from datetime import date
+
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -37,6 +39,24 @@ def dashboard_for(user: User) -> dict:
             )
         )
     return {"memberships": memberships, "queue_size": queue_size}
+
+
+# When the statement's assessment was last made: the date of the release that ran it.
+ACCESSIBILITY_ASSESSED_ON = date(2026, 12, 1)
+
+
+def accessibility_facts() -> dict:
+    """What the accessibility statement names: who runs the portal, where feedback goes, the
+    enforcement body, and when the portal was assessed."""
+    config = current_app.config
+    return {
+        "operator": config["PRIVACY_CONTROLLER_NAME"],
+        "contact_email": config["ACCESSIBILITY_CONTACT_EMAIL"] or config["PRIVACY_CONTACT_EMAIL"],
+        "enforcement_name": config["ACCESSIBILITY_ENFORCEMENT_NAME"],
+        "enforcement_url": config["ACCESSIBILITY_ENFORCEMENT_URL"],
+        "assessed_on": ACCESSIBILITY_ASSESSED_ON,
+        "language_count": len(config["LANGUAGES"]),
+    }
 
 
 def privacy_facts() -> dict:

@@ -44,7 +44,7 @@ def privacy():
 
 @bp.route("/accessibility")
 def accessibility():
-    return render_template("pages/accessibility.html")
+    return render_template("pages/accessibility.html", **service.accessibility_facts())
 
 
 @bp.route("/healthz")
