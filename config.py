@@ -128,6 +128,19 @@ class Config:
     ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "")
     ACCESSIBILITY_ENFORCEMENT_NAME = os.environ.get("ACCESSIBILITY_ENFORCEMENT_NAME", "")
     ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get("ACCESSIBILITY_ENFORCEMENT_URL", "")
+    # The automatic hold: a member late beyond HOLD_GRACE_DAYS is put on hold by the daily job,
+    # after a warning mailed HOLD_WARNING_DAYS before; a deadline may be moved once, by at most
+    # EXTENSION_MAX_MONTHS.
+    HOLD_GRACE_DAYS = _env_int("HOLD_GRACE_DAYS", 60)
+    HOLD_WARNING_DAYS = _env_int("HOLD_WARNING_DAYS", 14)
+    EXTENSION_MAX_MONTHS = _env_int("EXTENSION_MAX_MONTHS", 6)
+    # The covenant's helpdesk: named on the help page, linked from every form, and the contact
+    # point of the open-data catalogue (an office's address, never a person's).
+    HELPDESK_EMAIL = os.environ.get("HELPDESK_EMAIL", "helpdesk@covenant.example")
+    # The licence of the open data (the catalogue and every download say it).
+    DATA_LICENCE_URL = os.environ.get(
+        "DATA_LICENCE_URL", "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
+    )
     # Sessions live on the server: in the database, or in Redis when REDIS_URL is set; public
     # answers are then shared there too (portal.core.cache).
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -150,6 +150,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(stats_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(audit_bp)
+    from portal.syndication.views import bp as syndication_bp
+
+    app.register_blueprint(syndication_bp)
     register_api(app)
 
 

@@ -86,6 +86,7 @@ def restore_command(path: Path, replace: bool) -> None:
 def daily_jobs() -> dict:
     """The jobs `flask worker` runs once a day for the whole cluster, by name."""
     from portal.account.purge import purge
+    from portal.pledges.holds import apply_holds
     from portal.pledges.reminders import send_reminders
 
     def reminders(day) -> str:
@@ -95,7 +96,11 @@ def daily_jobs() -> dict:
     def purge_job(day) -> str:
         return "; ".join(purge().lines())
 
-    return {"reminders": reminders, "purge": purge_job}
+    def holds(day) -> str:
+        report = apply_holds(day)
+        return f"{report.warned} warned, {report.held} put on hold, {report.reinstated} reinstated"
+
+    return {"reminders": reminders, "holds": holds, "purge": purge_job}
 
 
 @click.command("worker")
@@ -105,7 +110,7 @@ def daily_jobs() -> dict:
 )
 @with_appcontext
 def worker_command(once: bool, no_daily_jobs: bool) -> None:
-    """Deliver the outbox and run the daily jobs (reminders, purge) at DAILY_JOBS_AT (UTC),
+    """Deliver the outbox and run the daily jobs (reminders, holds, purge) at DAILY_JOBS_AT (UTC),
     until stopped (SIGTERM or Ctrl-C: the mail being sent is finished first). Run one per host,
     or several: a mail and a day's job are each taken by one worker only."""
     import signal
@@ -139,13 +144,14 @@ def register(app: Flask) -> None:
     from portal.account.commands import purge_command
     from portal.demo.commands import demo_cli
     from portal.membership.commands import search_cli
-    from portal.pledges.commands import reminders_cli
+    from portal.pledges.commands import holds_cli, reminders_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(holds_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

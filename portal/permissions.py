@@ -104,9 +104,24 @@ def can_follow_up(user) -> bool:
     return _signed_in(user) and user.is_coordinator
 
 
+def can_set_helpdesk(user, country: str) -> bool:
+    """Set a country's helpdesk address on the help page: its coordinators and administrators."""
+    return is_admin(user) or coordinates(user, country)
+
+
 def can_hold_for_lateness(user, member: Member) -> bool:
     """Put a late member on hold, or lift the hold, from the late-members overview."""
     return member.status in PUBLIC_STATUSES and coordinates(user, member.country)
+
+
+def can_request_extension(user, member: Member) -> bool:
+    """Ask for more time on one of the member's deadlines: its representatives."""
+    return member.status in PUBLIC_STATUSES and represents(user, member)
+
+
+def can_decide_extension(user, member: Member) -> bool:
+    """Grant or refuse a request for more time: the coordinators of the member's country."""
+    return coordinates(user, member.country)
 
 
 def can_leave(user, member: Member) -> bool:

@@ -9,14 +9,14 @@ from tests.factories import make_action, make_coordinator, make_member, make_use
 
 # Endpoints anyone may reach (public pages, the open data API, account entry points).
 PUBLIC = {
-    "static", "pages.home", "pages.about", "pages.privacy", "pages.accessibility",
+    "static", "pages.home", "pages.about", "pages.help", "pages.privacy", "pages.accessibility",
     "pages.healthz", "pages.readyz", "pages.choose_language", "pages.choose_language_link",
     "directory.members", "membership.member_page", "map.member_map", "map.points", "map.at",
-    "map.outlines", "stats.overview", "pledges.good_practice", "pledges.public_action",
+    "map.outlines", "map.names", "stats.overview", "pledges.good_practice", "pledges.public_action",
     "places.search", "auth.register", "auth.confirm", "auth.resend", "auth.login",
     "auth.forgot_password", "auth.set_password", "team.join",
 }  # fmt: skip
-PUBLIC_PREFIXES = ("api.",)
+PUBLIC_PREFIXES = ("api.", "syndication.")  # open data, feeds and badges
 REFUSED = {302, 400, 401, 403, 404, 405}
 
 
@@ -38,6 +38,8 @@ def _urls(app, world):
         "mail_id": 1,
         "token": "not-a-token",
         "filename": "css/portal.css",
+        "country": "DE",
+        "extension_id": 1,
     }
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC or rule.endpoint.startswith(PUBLIC_PREFIXES):

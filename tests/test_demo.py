@@ -75,7 +75,9 @@ def check_members_in_every_state_across_the_eu(seeded, client, db):
     assert len({(m.country, m.name_key) for m in members}) == len(members)
 
     public = sum(m.status in PUBLIC_STATUSES for m in members)
-    assert f"{public} members" in client.get("/members").get_data(as_text=True)
+    active = sum(m.status == "approved" for m in members)
+    assert f"{active} members" in client.get("/members").get_data(as_text=True)
+    assert f"{public} members" in client.get("/members?status=all").get_data(as_text=True)
 
     # The search index holds the public members, each with every name of its place.
     from portal.membership.search_index import folded_names

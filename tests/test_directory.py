@@ -62,13 +62,24 @@ def test_the_page_lists_public_members_only_with_links_to_their_pages(client):
     for status in ("draft", "submitted", "changes_requested", "rejected", "suspended", "withdrawn"):
         factories.make_member(f"Hidden {status}", country="BE", status=status)
 
+    # A member on hold leaves the default listing; "Active and on hold" shows it again.
     response = client.get("/members")
+    html = response.get_data(as_text=True)
+    assert names_on(response) == ["Gent"]
+    assert f'href="/members/{held.slug}"' not in html
+    assert re.search(r'<option selected value="active">|<option value="active" selected', html)
+
+    response = client.get("/members?status=all")
     html = response.get_data(as_text=True)
     assert names_on(response) == ["Brugge", "Gent"]
     assert f'href="/members/{shown.slug}"' in html
     assert f'href="/members/{held.slug}"' in html
     assert "Hidden" not in html
     assert "2 members" in html
+    assert names_on(client.get("/members?status=on_hold")) == ["Brugge"]
+    # The open data keeps every public member unless asked.
+    api = client.get("/api/v1/members").get_json()
+    assert {m["name"] for m in api["items"]} == {"Brugge", "Gent"}
 
 
 def test_the_form_is_a_get_form_with_labels_and_the_count_is_announced(client, cities):
@@ -104,7 +115,7 @@ def test_filters_by_country_several_region_status_population_and_year(client):
     )
 
     def names(**query):
-        return names_on(client.get("/members", query_string=query))
+        return names_on(client.get("/members", query_string={"status": "all", **query}))
 
     assert names(country=["DE", "FR"]) == ["Alpha", "Bravo"]
     assert names(country="it") == ["Charlie"]
@@ -278,3 +289,27 @@ def test_a_deep_page_is_the_same_read_either_way(app, late_rows, monkeypatch):
             either = db.session.execute(query.members_page(paged, late_rows)).all()
             assert [r.slug for r in either] == [r.slug for r in plain]
             assert len(plain) == (4 if page < 8 else 2)
+
+
+def test_a_search_without_result_offers_ways_on_and_no_downloads(client):
+    factories.make_member("Köln", country="DE")
+    html = client.get("/members?q=zzxqy&country=DE").get_data(as_text=True)
+    assert "No member matches these filters." in html
+    # No downloads of an empty list.
+    assert "Download this list" not in html
+    assert "/api/v1/members.csv" not in html and "/api/v1/members.geojson" not in html
+    # The ways on: spelling, the same words without the filters, everything cleared, countries,
+    # applying and help.
+    assert "check the spelling of “zzxqy”" in html
+    assert 'href="/members?q=zzxqy"' in html
+    assert 'href="/members">clear the search and all filters' in html
+    assert 'href="/members#country-0">browse the members by country' in html
+    assert 'href="/apply">Apply to join the covenant' in html
+    assert 'href="/help">Help and contact' in html
+
+
+def test_a_search_with_results_still_offers_its_downloads(client):
+    factories.make_member("Köln", country="DE")
+    html = client.get("/members?q=koln").get_data(as_text=True)
+    assert "Download this list" in html and "/api/v1/members.csv?q=koln" in html
+    assert "check the spelling" not in html

@@ -9,6 +9,12 @@ import pytest
 from portal.directory.map_data import SCALE
 from tests import factories
 
+# What a member's card on the map holds: public fields only.
+CARD_FIELDS = {
+    "slug", "name", "country", "country_name", "region", "status", "status_label", "population",
+    "population_text", "joined_on", "joined_text", "actions", "actions_text", "url",
+}  # fmt: skip
+
 
 def decode(body: bytes) -> list[tuple[float, float]]:
     data = json.loads(body)
@@ -211,6 +217,15 @@ def test_members_at_a_point(client, members):
                 "country": "DE",
                 "country_name": "Germany",
                 "region": "North Rhine-Westphalia",
+                "status": "approved",
+                "status_label": "Active member",
+                "population": 1_024_621,
+                "population_text": "Population: 1,024,621",
+                "joined_on": koln.joined_on.isoformat(),
+                "joined_text": f"Member since {koln.joined_on:%b} {koln.joined_on.day}, "
+                f"{koln.joined_on.year}",
+                "actions": 1,
+                "actions_text": "1 published action",
                 "url": f"/members/{koln.slug}",
             }
         ],
@@ -228,7 +243,7 @@ def test_members_at_a_point_share_it_and_follow_the_filters(client):
     body = client.get("/map/at.json?lat=50&lon=8&country=AT").get_json()
     assert [item["name"] for item in body["items"]] == [b.name]
     # Public fields only.
-    assert set(body["items"][0]) == {"slug", "name", "country", "country_name", "region", "url"}
+    assert set(body["items"][0]) == CARD_FIELDS
 
 
 @pytest.mark.parametrize(
@@ -265,7 +280,8 @@ def test_queries_do_not_grow_with_the_number_of_members(app, client, db, monkeyp
 
     monkeypatch.setitem(app.config, "PUBLIC_CACHE_ENTRIES", 0)  # count the real work
     paths = ["/map", "/map?country=DE", "/map/points.json", "/map/points.json?q=stadt",
-             "/map/at.json?lat=50&lon=8"]  # fmt: skip
+             "/map/at.json?lat=50&lon=8",
+             "/map/names.json?south=49&west=7&north=51&east=9"]  # fmt: skip
     counts = []
     for total in (3, 30):
         while (n := db.session.query(factories.Member).count()) < total:
@@ -275,3 +291,67 @@ def test_queries_do_not_grow_with_the_number_of_members(app, client, db, monkeyp
                 assert client.get(path).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 2 * len(paths)
+
+
+def test_a_members_card_holds_public_fields_and_counts_published_actions(client, members):
+    gozo = members["gozo"]
+    factories.make_action(gozo, category="eu_funding")
+    lat, lon = rounded(gozo)
+    response = client.get(f"/map/at.json?lat={lat:.3f}&lon={lon:.3f}")
+    card = response.get_json()["items"][0]
+    assert set(card) == CARD_FIELDS
+    assert card["name"] == "Victoria" and card["url"] == f"/members/{gozo.slug}"
+    assert card["region"] == "Gozo" and card["population"] == 6_901
+    # Its unpublished action is not counted.
+    assert card["actions"] == 1 and card["actions_text"] == "1 published action"
+    body = response.get_data(as_text=True)
+    for value in (gozo.contact_email, gozo.mayor_name):
+        assert value not in body
+
+
+def test_an_on_hold_members_card_says_so(client, members):
+    lat, lon = rounded(members["lodz"])
+    card = client.get(f"/map/at.json?lat={lat:.3f}&lon={lon:.3f}").get_json()["items"][0]
+    assert card["status"] == "on_hold" and card["status_label"] == "On hold"
+    assert card["actions_text"] == "0 published actions"
+
+
+def test_names_in_a_view_label_its_points(client, members):
+    koln = members["koln"]
+    body = client.get("/map/names.json?south=50&west=6&north=52&east=20").get_json()
+    # Köln and Łódź are in the box; the hidden members near Munich would not be anyway.
+    assert body == {
+        "total": 2,
+        "items": [
+            {"name": "Köln", "lat": rounded(koln)[0], "lon": rounded(koln)[1]},
+            {"name": "Łódź", "lat": 51.75, "lon": 19.467},
+        ],
+    }
+    assert client.get("/map/names.json?south=47&west=11&north=49&east=12").get_json() == {
+        "total": 0,
+        "items": [],
+    }
+    # The directory's filters apply.
+    body = client.get("/map/names.json?south=50&west=6&north=52&east=20&country=PL").get_json()
+    assert [item["name"] for item in body["items"]] == ["Łódź"]
+
+
+def test_names_are_left_out_of_a_crowded_view(client, monkeypatch):
+    from portal.directory import map_data
+
+    monkeypatch.setattr(map_data, "MAX_NAMES", 2)
+    for n in range(3):
+        factories.make_member(f"Stadt {n}", country="DE", latitude=50.0 + n / 10, longitude=8.0)
+    body = client.get("/map/names.json?south=49&west=7&north=51&east=9").get_json()
+    assert body == {"total": 3, "items": []}
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [("south=49&west=7&north=51", "east"), ("south=x&west=7&north=51&east=9", "south"),
+     ("south=49&west=7&north=51&east=9&colour=red", "colour")],
+)  # fmt: skip
+def test_names_refuse_a_bad_view(client, query, parameter):
+    response = client.get(f"/map/names.json?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["parameter"] == parameter

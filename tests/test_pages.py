@@ -7,6 +7,7 @@ from tests.factories import make_action, make_member
 PUBLIC_PAGES = [
     "/",
     "/about",
+    "/help",
     "/privacy",
     "/accessibility",
     "/members",

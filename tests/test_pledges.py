@@ -456,3 +456,31 @@ def test_public_member_page_includes_the_actions(client, rep, member):
     assert f'href="/members/{member.slug}/actions/{shown.id}"' in html
     assert "Secret draft" not in html
     assert "On track with its commitments" in html
+
+
+def test_member_page_counts_orders_and_gives_the_plan_status_and_monitoring(client):
+    from datetime import date
+
+    member = make_member(approved_at=utcnow() - timedelta(days=30))
+    for title, status in [("Zeta cancelled", "cancelled"), ("Done", "completed"),
+                          ("Beta planned", "planned"), ("Alpha planned", "planned"),
+                          ("Underway", "in_progress")]:  # fmt: skip
+        action = make_action(member, title=title)
+        action.status = status
+    from portal.models import ProgressUpdate
+
+    action.updates.append(
+        ProgressUpdate(
+            reported_on=date(2025, 2, 3), text="Begun.", percent_complete=20, status="in_progress"
+        )
+    )
+    _db.session.commit()
+    html = client.get(f"/members/{member.slug}").get_data(as_text=True)
+    assert "5 published actions, 4 of which count for the action plan (1 cancelled)." in html
+    titles = ["Underway", "Alpha planned", "Beta planned", "Done", "Zeta cancelled"]
+    positions = [html.index(f">{t}</a>") for t in titles]
+    assert positions == sorted(positions)
+    assert "Plan published" in html
+    # The monitoring timeline: an accessible chart and its table.
+    assert 'role="img" aria-labelledby="monitoring-title monitoring-desc"' in html
+    assert '<th scope="row">Q1 2025</th>' in html

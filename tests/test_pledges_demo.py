@@ -100,6 +100,9 @@ def the_demo_representatives_member_shows_everything(seeded, db):
 def reminders_run_on_the_demo_data_once(db):
     first = send_reminders(TODAY)
     assert first.reminders > 0 and first.mails > 0
-    sent = db.session.scalars(select(ReminderSent.key)).all()
+    # (The demo's hold warnings are kept in the same table, under keys of their own.)
+    sent = db.session.scalars(
+        select(ReminderSent.key).where(ReminderSent.key.not_like("hold-warning:%"))
+    ).all()
     assert len(sent) == len(set(sent)) == first.reminders
     assert send_reminders(TODAY).reminders == 0

@@ -44,6 +44,7 @@ from portal.membership import documents
 from portal.models import (
     CoordinatorCountry,
     CouncilDecision,
+    CountryHelpdesk,
     Invitation,
     Member,
     OutboxMail,
@@ -74,6 +75,11 @@ HANDLED_COLUMNS = {
     ("outbox_mails", "recipient"): "deleted",
     ("sign_ins", "user_id"): "deleted (every session ended first)",
     ("recovery_codes", "user_id"): "deleted",
+    ("deadline_extensions", "requested_by_id"): "kept",
+    ("deadline_extensions", "decided_by_id"): "kept",
+    ("country_helpdesks", "updated_by_id"): "kept",
+    # An office's address; if it was the person's own, the country's entry goes.
+    ("country_helpdesks", "email"): "deleted",
 }
 
 
@@ -127,6 +133,7 @@ def erase_account(actor: User, user: User) -> Erasure:
         )
     )
     db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == email))
+    db.session.execute(delete(CountryHelpdesk).where(CountryHelpdesk.email == email))
     end_all_sessions(user)
     db.session.execute(delete(SignIn).where(SignIn.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

@@ -451,6 +451,35 @@ def _paths() -> dict:
                 },
             }
         },
+        "/catalog.ttl": {
+            "get": {
+                "operationId": "getCatalogTurtle",
+                "summary": "The DCAT-AP 3.0 catalogue of this open data, in Turtle.",
+                "description": "The datasets (members, published actions, statistics), their "
+                "downloads and this API, with titles and descriptions in the portal's languages, "
+                "the licence and the helpdesk as contact point; for data portals to harvest.",
+                "responses": {
+                    "200": _ok("DCAT-AP 3.0, Turtle.", "text/turtle", {"type": "string"}),
+                    "304": NOT_MODIFIED,
+                    "400": bad,
+                },
+            }
+        },
+        "/catalog.jsonld": {
+            "get": {
+                "operationId": "getCatalogJSONLD",
+                "summary": "The same DCAT-AP 3.0 catalogue, in JSON-LD.",
+                "responses": {
+                    "200": _ok(
+                        "DCAT-AP 3.0, JSON-LD (compacted, with @context and @graph).",
+                        "application/ld+json",
+                        {"type": "object", "required": ["@context", "@graph"]},
+                    ),
+                    "304": NOT_MODIFIED,
+                    "400": bad,
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "getOpenAPI",

@@ -1,11 +1,12 @@
 """The open data API, read-only, under /api/v1. Each view checks the parameters with the
-directory's own parsers, asks the directory service, and answers JSON (or CSV, GeoJSON) with an
-ETag; answers are cached until what they show changes (the statistics: a few seconds at most).
-The whole-EU exports are streamed, gzipped on the way when the client accepts it."""
+directory's own parsers, asks the directory service, and answers JSON (or CSV, GeoJSON, and the
+DCAT-AP catalogue of it all in Turtle and JSON-LD) with an ETag; answers are cached until what
+they show changes (the statistics: a few seconds at most). The whole-EU exports are streamed,
+gzipped on the way when the client accepts it."""
 
 from flask import Blueprint, Response, request, stream_with_context
 
-from portal.api import exports
+from portal.api import catalog, exports
 from portal.api.openapi import openapi_body
 from portal.core import http
 from portal.core.cache import current_tokens, public_cache
@@ -181,6 +182,30 @@ def stats():
     # An aggregate like the figures themselves: a few seconds old at most.
     key = ("stats", request.url_root)
     return http.json_answer(*public_cache().aggregate(key, _encoded(build)).value)
+
+
+def _catalog(fmt: str):
+    unknown = unknown_parameters(request.args, ())
+    if unknown:
+        return http.unknown_parameter(unknown[0], ())
+
+    def build():
+        body = catalog.serialized(catalog.catalog_graph(), fmt)
+        return body, http.body_etag(body)
+
+    key = ("catalog", fmt, request.url_root)
+    body, etag = public_cache().get(key, build, catalog.CATALOG_SCOPES)
+    return http.json_answer(body, etag, catalog.MEDIA_TYPES[fmt])
+
+
+@bp.get("/catalog.ttl")
+def catalog_turtle():
+    return _catalog("turtle")
+
+
+@bp.get("/catalog.jsonld")
+def catalog_jsonld():
+    return _catalog("json-ld")
 
 
 @bp.get("/openapi.json")

@@ -40,6 +40,11 @@ ACTIONS = {
     "member.suspended": _l("Member suspended"),
     "member.withdrawn": _l("Membership withdrawn"),
     "member.reinstated": _l("Member reinstated"),
+    "member.held_automatically": _l("Member put on hold automatically (late)"),
+    "member.reinstated_automatically": _l("Member reinstated automatically (caught up)"),
+    "extension.requested": _l("More time asked for"),
+    "extension.granted": _l("More time granted"),
+    "extension.refused": _l("More time refused"),
     "action.marked_good_practice": _l("Marked as good practice"),
     "action.unmarked_good_practice": _l("Good-practice mark taken away"),
     "action.commented": _l("Action commented on"),
@@ -49,6 +54,7 @@ ACTIONS = {
     "team.left": _l("Representative left"),
     "account.erased": _l("Account deleted by its owner"),
     "mail.sent_again": _l("Given-up mail sent again"),
+    "helpdesk.updated": _l("Country's helpdesk address changed"),
 }
 
 # Keys that could carry a secret (a password, a token, a confirmation or sign-in code, a hash).

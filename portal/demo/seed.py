@@ -30,6 +30,7 @@ from portal.demo.accounts import seed_accounts
 from portal.demo.actions import seed_actions_part
 from portal.demo.applications import seed_applications
 from portal.demo.context import Demo
+from portal.demo.lifecycle import seed_lifecycle
 from portal.demo.members import seed_members
 from portal.extensions import db
 from portal.membership import documents
@@ -39,7 +40,13 @@ RNG_SEED = 2018
 
 Part = Callable[[Demo], None]
 # The parts, in order: a part may use what the parts before it made.
-PARTS: tuple[Part, ...] = (seed_accounts, seed_members, seed_applications, seed_actions_part)
+PARTS: tuple[Part, ...] = (
+    seed_accounts,
+    seed_members,
+    seed_applications,
+    seed_actions_part,
+    seed_lifecycle,
+)
 
 
 def database_is_empty() -> bool:

@@ -13,7 +13,7 @@ from wtforms import Form, SearchField, StringField
 from portal.core.countries import country_choices
 from portal.core.fields import MultiCheckboxField, SelectField
 from portal.core.i18n import per_language
-from portal.directory.query import POPULATION_BANDS, STATUS_NAMES, FilterError
+from portal.directory.query import ALL_STATUSES, POPULATION_BANDS, STATUS_NAMES, FilterError
 
 FIRST_YEAR = 2018  # the covenant was announced in March 2018
 
@@ -46,7 +46,9 @@ def _fixed_choices(categories: dict) -> dict:
             "any": any_,
             "population": [any_] + [(k, str(v[0])) for k, v in POPULATION_BANDS.items()],
             "category": [any_] + [(k, str(v[0])) for k, v in categories.items()],
-            "status": [any_] + [(name, str(status.label)) for status, name in STATUS_NAMES.items()],
+            # Active members unless asked: those on hold leave the default listing.
+            "status": [(name, str(status.label)) for status, name in STATUS_NAMES.items()]
+            + [(ALL_STATUSES, str(_l("Active and on hold")))],
             "sort": [(k, str(v)) for k, v in SORT_LABELS.items()],
         }
 
@@ -66,13 +68,19 @@ class DirectoryForm(Form):
     year = SelectField(_l("Joining year"))
     sort = SelectField(_l("Sort by"))
 
-    def __init__(self, formdata: MultiDict, categories: dict):
+    def __init__(self, formdata: MultiDict, categories: dict, default_status: str = "active"):
+        """`default_status` is the status shown chosen when the address names none: the
+        directory lists active members by default, the map every public member."""
         super().__init__(formdata=formdata)
         fixed = _fixed_choices(categories)
         self.country.choices = country_choices()
         self.population.choices = list(fixed["population"])
         self.category.choices = list(fixed["category"])
         self.status.choices = list(fixed["status"])
+        if "status" not in formdata:
+            self.status.data = default_status
+        elif not formdata.get("status"):
+            self.status.data = ALL_STATUSES
         years = [str(y) for y in range(date.today().year, FIRST_YEAR - 1, -1)]
         asked = (formdata.get("year") or "").strip()
         if asked.isdigit() and asked not in years:

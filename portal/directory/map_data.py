@@ -14,7 +14,8 @@ numbers, which gzip packs well. A client reads them as
     lat = lon = 0; for i: lat += lat[i]; lon += lon[i]; point(lat / scale, lon / scale)
 
 No names or ids are sent: a click on a point asks members_at() for the members at it (with the
-same filters), so the map's first answer stays small whatever the number of members.
+same filters), so the map's first answer stays small whatever the number of members. Zoomed in,
+the map asks names_in() for the names in view, at most MAX_NAMES of them, to label its points.
 
 Both answers are built from the public columns only. The points and their count are aggregates
 (kept, as gzip bytes too, for AGGREGATE_REFRESH_SECONDS at most: portal.core.cache); who is at a
@@ -30,13 +31,14 @@ from sqlalchemy import and_, func, select
 from portal.core.cache import Aged, public_cache
 from portal.directory.query import DEFAULT_SORT, DirectoryFilters, conditions
 from portal.extensions import db
-from portal.models import Member
+from portal.models import Action, Member
 from portal.models.publicdata import MEMBERS, list_scopes
 
 FORMAT = 1
 SCALE = 1000  # 3 decimals
 ROW = 100  # rows of 0.1 degree of latitude, in SCALE units
 MAX_AT = 50  # members listed in one popup at most
+MAX_NAMES = 300  # labels drawn in one view at most; a view with more is too crowded to label
 GZIP_LEVEL = 6
 
 
@@ -106,11 +108,22 @@ def _deltas(values) -> list[int]:
 
 def members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:
     """{"total": N, "items": [...]}: the public members matching the filters whose rounded
-    point is (lat, lon), by name, the first MAX_AT of them: what a popup lists. Items hold
-    public fields only: slug, name, country, region."""
+    point is (lat, lon), by name, the first MAX_AT of them: what a popup shows. Items hold
+    public fields only: slug, name, country, region, status, population, joined_on (ISO date or
+    None) and actions (the number of published actions)."""
     key = ("map-at", FORMAT, filter_key(filters), round(lat * SCALE), round(lon * SCALE))
     scopes = list_scopes(MEMBERS, filters.countries)
     return public_cache().get(key, lambda: _members_at(filters, lat, lon), scopes)
+
+
+def _published_actions():
+    """The number of published actions of the member of the row, as a correlated subquery."""
+    return (
+        select(func.count(Action.id))
+        .where(Action.member_id == Member.id, Action.published.is_(True))
+        .correlate(Member)
+        .scalar_subquery()
+    )
 
 
 def _members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:
@@ -122,6 +135,10 @@ def _members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:
             Member.name,
             Member.country,
             Member.region,
+            Member.status,
+            Member.population,
+            Member.joined_on,
+            _published_actions().label("actions"),
             Member.latitude,
             Member.longitude,
         )  # fmt: skip
@@ -133,9 +150,59 @@ def _members_at(filters: DirectoryFilters, lat: float, lon: float) -> dict:
         .order_by(Member.name_key, Member.id)
     )
     found = [
-        {"slug": slug, "name": name, "country": country, "region": region}
-        for slug, name, country, region, m_lat, m_lon in rows
+        {
+            "slug": row.slug,
+            "name": row.name,
+            "country": row.country,
+            "region": row.region,
+            "status": str(row.status),
+            "population": row.population,
+            "joined_on": row.joined_on.isoformat() if row.joined_on else None,
+            "actions": row.actions or 0,
+        }
+        for row in rows
         # The same rounding as the points, so a click finds exactly the members drawn there.
-        if (round(m_lat * SCALE), round(m_lon * SCALE)) == target
+        if (round(row.latitude * SCALE), round(row.longitude * SCALE)) == target
     ]
     return {"total": len(found), "items": found[:MAX_AT]}
+
+
+def names_in(filters: DirectoryFilters, south: float, west: float, north: float, east: float):
+    """{"total": N, "items": [{"name", "lat", "lon"}, ...]}: the names of the public members
+    matching the filters inside the box, at their rounded points, to label the map's points; no
+    items when there are more than MAX_NAMES (the map does not label a crowded view). The box
+    is widened to whole tenths of a degree, so that nearby views share one answer."""
+    box = (
+        _tenth_down(south), _tenth_down(west), _tenth_up(north), _tenth_up(east)
+    )  # fmt: skip
+    key = ("map-names", FORMAT, filter_key(filters), box)
+    scopes = list_scopes(MEMBERS, filters.countries)
+    return public_cache().get(key, lambda: _names_in(filters, *(b / 10 for b in box)), scopes)
+
+
+def _tenth_down(value: float) -> int:
+    return int(value * 10 // 1)
+
+
+def _tenth_up(value: float) -> int:
+    return -int(-value * 10 // 1)
+
+
+def _names_in(filters: DirectoryFilters, south: float, west: float, north: float, east: float):
+    rows = db.session.execute(
+        select(Member.name, Member.latitude, Member.longitude)
+        .where(
+            *_where(filters),
+            Member.latitude.between(south, north),
+            Member.longitude.between(west, east),
+        )
+        .order_by(Member.name_key, Member.id)
+        .limit(MAX_NAMES + 1)
+    ).all()
+    if len(rows) > MAX_NAMES:
+        return {"total": len(rows), "items": []}
+    items = [
+        {"name": name, "lat": round(lat * SCALE) / SCALE, "lon": round(lon * SCALE) / SCALE}
+        for name, lat, lon in rows
+    ]
+    return {"total": len(items), "items": items}

@@ -8,11 +8,12 @@ and counts are aggregates, a few seconds old at most (AGGREGATE_REFRESH_SECONDS)
 
 import gzip
 import hashlib
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -22,9 +23,11 @@ from portal.core.errors import json_error
 from portal.core.http import filter_error, key_etag, unknown_parameter
 from portal.core.inputs import decimal_number
 from portal.core.pages import AGGREGATE, cached_for_visitors
+from portal.core.templating import nice_date, number_text
 from portal.directory import map_data
 from portal.directory.forms import DirectoryForm
-from portal.directory.query import PARAMETERS, parse_filters, unknown_parameters
+from portal.directory.query import ALL_STATUSES, PARAMETERS, parse_filters, unknown_parameters
+from portal.models.members import MemberStatus
 from portal.pledges.catalog import CATEGORIES
 
 bp = Blueprint("map", __name__)
@@ -32,6 +35,7 @@ bp = Blueprint("map", __name__)
 OUTLINES = Path("vendor/world-atlas-2.0.2/europe-50m.geojson")  # under the static folder
 # The map ignores sorting and paging; the rest of the directory's parameters filter it.
 MAP_PARAMETERS = tuple(p for p in PARAMETERS if p not in ("sort", "page", "per_page"))
+BOX = ("south", "west", "north", "east")  # the view whose points /map/names.json labels
 CACHE_CONTROL = "public, no-cache"  # stored, but revalidated by ETag, so a change shows at once
 
 
@@ -54,7 +58,7 @@ def member_map():
     outlines_url = url_for("map.outlines")
 
     def render_content() -> str:
-        form = DirectoryForm(request.args, CATEGORIES)
+        form = DirectoryForm(request.args, CATEGORIES, default_status=ALL_STATUSES)
         form.show_errors(filters.errors)
         return render_template(
             "map/_content.html",
@@ -63,6 +67,7 @@ def member_map():
             count=count,
             points_url=points_url,
             at_url=url_for("map.at", **args),
+            names_url=url_for("map.names", **args),
             outlines_url=outlines_url,
             directory_url=url_for("directory.members", **args),
             tile_url=current_app.config.get("MAP_TILE_URL", ""),
@@ -87,7 +92,10 @@ def member_map():
 def _checked_filters():
     """The filters of a data request, or the JSON error answer for a bad parameter."""
     # The directory's parameters are all understood; sorting and paging change nothing here.
-    allowed = (*PARAMETERS, "lat", "lon") if request.endpoint == "map.at" else PARAMETERS
+    allowed = {
+        "map.at": (*PARAMETERS, "lat", "lon"),
+        "map.names": (*PARAMETERS, *BOX),
+    }.get(request.endpoint, PARAMETERS)
     unknown = unknown_parameters(request.args, allowed)
     if unknown:
         return None, unknown_parameter(unknown[0], allowed)
@@ -122,15 +130,49 @@ def at():
             parameter="lat" if lat is None else "lon",
         )
     found = map_data.members_at(filters, lat, lon)
-    items = [
-        dict(
-            item,
-            country_name=country_name(item["country"]),
-            url=url_for("membership.member_page", slug=item["slug"]),
-        )
-        for item in found["items"]
-    ]
+    items = [_card(item) for item in found["items"]]
     response = current_app.json.response({"total": found["total"], "items": items})
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _card(item: dict) -> dict:
+    """A member at a point, with what its card on the map shows in the visitor's language."""
+    joined = item["joined_on"]
+    return dict(
+        item,
+        country_name=country_name(item["country"]),
+        status_label=str(MemberStatus(item["status"]).label),
+        population_text=(
+            _("Population: %(num)s", num=number_text(item["population"]))
+            if item["population"] is not None
+            else ""
+        ),
+        joined_text=(
+            _("Member since %(date)s", date=nice_date(date.fromisoformat(joined))) if joined else ""
+        ),
+        actions_text=ngettext(
+            "%(num)s published action", "%(num)s published actions", item["actions"]
+        ),
+        url=url_for("membership.member_page", slug=item["slug"]),
+    )
+
+
+@bp.route("/map/names.json")
+def names():
+    """The names of the members in a view (south, west, north, east), to label its points."""
+    filters, error = _checked_filters()
+    if error is not None:
+        return error
+    box = [_coordinate(name, 90 if name in ("south", "north") else 180) for name in BOX]
+    if any(value is None for value in box):
+        missing = BOX[[value is None for value in box].index(True)]
+        return json_error(
+            400,
+            _("south, west, north and east must be decimal degrees of the view."),
+            parameter=missing,
+        )
+    response = current_app.json.response(map_data.names_in(filters, *box))
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 

@@ -41,6 +41,10 @@ from portal.models.search import FTS_TABLE, PG_DOCUMENT
 # Public statuses as the public names them, and back.
 STATUS_NAMES = {APPROVED: "active", ON_HOLD: "on_hold"}
 STATUS_VALUES = {name: status for status, name in STATUS_NAMES.items()}
+# "all": active and on hold. The directory's pages list active members unless asked
+# (parse_filters' default_status); the API's default is every public member.
+ALL_STATUSES = "all"
+STATUS_CHOICES = (*STATUS_VALUES, ALL_STATUSES)
 
 # "relevance": best match first (see _relevance); the default when there is a search, else
 # the same as "name".
@@ -216,9 +220,12 @@ def _choice(args: MultiDict, name: str, allowed: tuple[str, ...], errors: list) 
     return raw
 
 
-def parse_filters(args: MultiDict, default_per_page: int = DEFAULT_PER_PAGE) -> DirectoryFilters:
+def parse_filters(
+    args: MultiDict, default_per_page: int = DEFAULT_PER_PAGE, default_status: str = ""
+) -> DirectoryFilters:
     """Read and check the filters; values that are not allowed are left out and listed in
-    `errors` (the caller decides whether to answer 400 or show them next to the fields)."""
+    `errors` (the caller decides whether to answer 400 or show them next to the fields).
+    `default_status` is the member status listed when the address names none ("" for all)."""
     errors: list[FilterError] = []
 
     query_text = _one(args, "q")[:MAX_QUERY_LENGTH]
@@ -252,7 +259,7 @@ def parse_filters(args: MultiDict, default_per_page: int = DEFAULT_PER_PAGE) -> 
 
     region_text = _one(args, "region")[:MAX_QUERY_LENGTH]
     category = _choice(args, "category", category_keys(), errors)
-    status_name = _choice(args, "status", tuple(STATUS_VALUES), errors)
+    status_name = _choice(args, "status", STATUS_CHOICES, errors)
     sort = _choice(args, "sort", SORTS, errors) or (RELEVANCE if words else DEFAULT_SORT)
 
     band = _choice(args, "population", tuple(POPULATION_BANDS), errors)
@@ -298,7 +305,11 @@ def parse_filters(args: MultiDict, default_per_page: int = DEFAULT_PER_PAGE) -> 
         countries=tuple(sorted(countries)),
         region_key=fold(region_text),
         category=category,
-        status=STATUS_VALUES.get(status_name, ""),
+        status=(
+            STATUS_VALUES.get(status_name, "")
+            if status_name
+            else ("" if "status" in args else default_status)
+        ),
         population_min=population_min,
         population_max=population_max,
         joined_from=joined_from,

@@ -9,6 +9,7 @@ from portal.core.pages import cached_for_visitors
 from portal.directory.forms import DirectoryForm
 from portal.directory.query import PARAMETERS, STATUS_VALUES, parse_filters
 from portal.directory.service import find_members, member_list_scopes
+from portal.models.members import APPROVED
 from portal.pledges.catalog import CATEGORIES
 
 bp = Blueprint("directory", __name__)
@@ -24,13 +25,13 @@ def _query_args(drop: tuple[str, ...] = ()) -> dict[str, list[str]]:
 
 
 def _scopes() -> tuple[str, ...]:
-    return member_list_scopes(parse_filters(request.args))
+    return member_list_scopes(parse_filters(request.args, default_status=APPROVED))
 
 
 @bp.route("/members")
 @cached_for_visitors(_scopes)
 def members():
-    filters = parse_filters(request.args)
+    filters = parse_filters(request.args, default_status=APPROVED)
     results = None if filters.errors else find_members(filters)
 
     def render_content() -> str:

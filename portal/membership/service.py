@@ -35,6 +35,7 @@ from portal.models.members import (
     APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
+    ON_HOLD,
     OPEN_STATUSES,
     SUBMITTED,
 )
@@ -167,7 +168,13 @@ def public_profile(member: Member) -> dict:
     """The member's public facts, built from PUBLIC_FIELDS only (no contact data, no names)."""
     profile = {name: getattr(member, name) for name in PUBLIC_FIELDS}
     profile["status"] = member.status
-    profile["public_reason"] = member.status_comment if member.status != APPROVED else ""
+    # An automatic hold states its reason in the visitor's language: the late commitments.
+    profile["held_automatically"] = member.status == ON_HOLD and member.held_automatically
+    profile["public_reason"] = (
+        member.status_comment
+        if member.status != APPROVED and not profile["held_automatically"]
+        else ""
+    )
     return profile
 
 

@@ -79,11 +79,13 @@ def transition(
     to_status: str,
     comment: str = "",
     expected_version: int | None = None,
+    audit_as: str | None = None,
 ) -> StatusChange:
     """Move `member` to `to_status` in the current transaction; the caller commits.
 
     `expected_version` is the version the actor saw when deciding; if the member has changed
-    since, the decision is refused.
+    since, the decision is refused. `audit_as` names the audit entry when it is not the usual
+    one for the move (the daily job's automatic hold and reinstatement).
     """
     from_status = member.status
     comment = (comment or "").strip()
@@ -139,7 +141,7 @@ def transition(
     db.session.add(change)
     audit.record(
         actor,
-        audit_action(from_status, to_status),
+        audit_as or audit_action(from_status, to_status),
         member,
         from_status=from_status,
         to_status=to_status,

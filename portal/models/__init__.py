@@ -5,6 +5,7 @@ from portal.models.base import AppendOnlyError, Base, UTCDateTime, utcnow
 from portal.models.mail import JobRun, OutboxMail
 from portal.models.members import (
     CouncilDecision,
+    CountryHelpdesk,
     Member,
     Representation,
     StatusChange,
@@ -14,6 +15,7 @@ from portal.models.pledges import (
     ActionComment,
     ActionFunding,
     ActionSpace,
+    DeadlineExtension,
     Invitation,
     ProgressUpdate,
     ReminderSent,
@@ -32,8 +34,10 @@ __all__ = [
     "ActionSpace",
     "Base",
     "CoordinatorCountry",
+    "CountryHelpdesk",
     "CouncilDecision",
     "DataVersion",
+    "DeadlineExtension",
     "Invitation",
     "JobRun",
     "Member",

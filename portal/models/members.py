@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -169,6 +170,11 @@ class Member(Base):
     commitments_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The latest decision's reason or comment, shown to the applicant (and on hold, publicly).
     status_comment: Mapped[str] = mapped_column(Text, default="")
+    # On hold because the daily job found it late beyond the grace period (not a coordinator's
+    # decision): the public page then states the late commitments themselves.
+    held_automatically: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A coordinator's override: the daily job does not put the member on hold before this day.
+    hold_exempt_until: Mapped[date | None] = mapped_column(Date)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -258,3 +264,16 @@ class StatusChange(Base):
 
 
 append_only(StatusChange)
+
+
+class CountryHelpdesk(Base):
+    """Where a city of one country asks for help: its national coordination's office address,
+    set by the country's coordinators and shown on the help page (an office, never a person)."""
+
+    __tablename__ = "country_helpdesks"
+
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -13,6 +13,14 @@ from portal.models.members import Member
 from portal.models.users import User
 
 
+class ExtensionStatus(LabelledEnum):
+    """Where a member's request for more time on one deadline stands."""
+
+    REQUESTED = "requested", _l("Waiting for a decision")
+    GRANTED = "granted", _l("Granted")
+    REFUSED = "refused", _l("Refused")
+
+
 class ActionStatus(LabelledEnum):
     """How far a pledged action has come."""
 
@@ -171,3 +179,35 @@ class ReminderSent(Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeadlineExtension(Base):
+    """A member's one request for more time on one deadline, and the coordinator's answer.
+
+    `deadline_key` names the deadline as the rules compute it before any extension
+    ("plan:<member id>:<due date>" or "progress:<action id>:<due date>"), and is unique: a
+    member asks once per deadline. A granted extension moves that deadline to `new_due_on`.
+    """
+
+    __tablename__ = "deadline_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_key: Mapped[str] = mapped_column(String(80), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # deadlines.PLAN or deadlines.PROGRESS
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    due_on: Mapped[date] = mapped_column(Date)
+    requested_until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[ExtensionStatus] = mapped_column(
+        EnumString(ExtensionStatus), default=ExtensionStatus.REQUESTED, index=True
+    )
+    new_due_on: Mapped[date | None] = mapped_column(Date)
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    member: Mapped[Member] = relationship()
+    action: Mapped[Action | None] = relationship()

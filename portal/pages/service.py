@@ -1,5 +1,5 @@
-"""Figures for the home page, the facts the privacy notice states, and what a signed-in user's
-dashboard lists."""
+"""Figures for the home page, the addresses the help page names, the facts the privacy notice
+states, and what a signed-in user's dashboard lists."""
 
 from datetime import date
 
@@ -7,8 +7,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.account.purge import RetentionPeriods
+from portal.core.countries import country_choices
 from portal.extensions import db
-from portal.models import Member, Representation, User
+from portal.models import CountryHelpdesk, Member, Representation, User
 from portal.models.members import SUBMITTED
 
 
@@ -72,4 +73,25 @@ def privacy_facts() -> dict:
         "confirm_days": config["CONFIRM_TOKEN_MAX_AGE"] // (24 * 3600),
         "reset_hours": config["PASSWORD_RESET_MAX_AGE"] // 3600,
         "invitation_days": config["INVITATION_MAX_AGE"] // (24 * 3600),
+    }
+
+
+def help_facts() -> dict:
+    """The covenant's helpdesk and each EU country's national helpdesk (an office's address and
+    web page, never a person's), by country name; the countries without one, apart."""
+    stored = {
+        row.country: row
+        for row in db.session.scalars(select(CountryHelpdesk).where(CountryHelpdesk.email != ""))
+    }
+    with_address, without = [], []
+    for code, name in country_choices():
+        row = stored.get(code)
+        if row is None:
+            without.append((code, name))
+        else:
+            with_address.append((code, name, row.email, row.website))
+    return {
+        "helpdesk_email": current_app.config["HELPDESK_EMAIL"],
+        "countries": with_address,
+        "without": without,
     }

@@ -1,5 +1,5 @@
-"""Home, About the covenant, privacy notice, accessibility statement, language choice and the
-signed-in user's dashboard."""
+"""Home, About the covenant, help and contact, privacy notice, accessibility statement, language
+choice and the signed-in user's dashboard."""
 
 from flask import (
     Blueprint,
@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from portal.core import readiness
 from portal.core.cache import public_cache
@@ -35,6 +36,22 @@ def home():
 @bp.route("/about")
 def about():
     return render_template("pages/about.html", commitments=COMMITMENTS)
+
+
+@bp.route("/help")
+def help():  # noqa: A001 (the endpoint's name: pages.help)
+    return render_template("pages/help.html", **service.help_facts())
+
+
+@bp.app_template_test("posting_form")
+def is_posting_form(form) -> bool:
+    """A form that changes something (it gets the way to the helpdesk); not a GET filter, which
+    says so by turning CSRF off in its Meta."""
+    if not isinstance(form, FlaskForm):
+        return False
+    ours = type(form).__mro__[: type(form).__mro__.index(FlaskForm)]  # not WTForms' defaults
+    metas = (vars(cls).get("Meta") for cls in ours)
+    return not any(meta is not None and vars(meta).get("csrf") is False for meta in metas)
 
 
 @bp.route("/privacy")

@@ -1,4 +1,5 @@
-"""`flask reminders send [--today YYYY-MM-DD]`: e-mail the deadline reminders due today."""
+"""`flask reminders send [--today YYYY-MM-DD]`: e-mail the deadline reminders due today;
+`flask holds apply [--today YYYY-MM-DD]`: the automatic hold and reinstatement."""
 
 import click
 from flask.cli import AppGroup
@@ -7,6 +8,30 @@ from portal.core.clock import today_utc
 from portal.pledges.reminders import send_reminders
 
 reminders_cli = AppGroup("reminders", help="E-mail reminders of the covenant's deadlines.")
+holds_cli = AppGroup("holds", help="Put late members on hold, and reinstate those caught up.")
+
+_TODAY = click.option(
+    "--today",
+    "today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Count deadlines as of this date (YYYY-MM-DD) instead of today in UTC.",
+)
+
+
+@holds_cli.command("apply")
+@_TODAY
+def apply(today) -> None:
+    """Warn the members late near the grace period, hold those beyond it (after the warning),
+    reinstate those held automatically that are on track again."""
+    from portal.pledges.holds import apply_holds
+
+    day = today.date() if today is not None else today_utc()
+    report = apply_holds(day)
+    click.echo(
+        f"{day.isoformat()}: {report.warned} warned, {report.held} put on hold, "
+        f"{report.reinstated} reinstated."
+    )
 
 
 @reminders_cli.command("send")

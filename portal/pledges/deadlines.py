@@ -17,6 +17,10 @@ The rules
    ``add_months(last_progress_on, PROGRESS_REPORT_MONTHS)``. Unpublished, completed and
    cancelled actions owe no report.
 
+3. Extensions. A member may ask once per deadline for more time (portal.pledges.extensions);
+   a granted extension moves that deadline to its new date. The deadline keeps its key (the
+   due date the rules computed), so it cannot be extended twice.
+
 A deadline can still be met on its due date: on that day it is "due today"; from the next day it
 is late, by ``today - due_on`` days. ``add_months`` keeps the day of the month, or takes the last
 day of a shorter month (31 January + 1 month = 28 or 29 February).
@@ -27,7 +31,7 @@ before the due date up to the due date itself, and one "overdue" reminder from t
 
 import calendar
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from portal.models.pledges import CANCELLED, OPEN_ACTION_STATUSES
@@ -81,6 +85,23 @@ class ActionFacts:
 
 
 @dataclass(frozen=True)
+class ExtensionFacts:
+    """What the deadlines need to know of a request for more time on one deadline."""
+
+    status: str  # models.pledges.ExtensionStatus: requested, granted, refused
+    new_due_on: date | None = None
+
+
+# A deadline as the rules compute it before any extension: (kind, action id or None, due date).
+DeadlineRef = tuple[str, int | None, date]
+
+
+def deadline_key(kind: str, subject_id: int, due_on: date) -> str:
+    """The stored name of a deadline: the member's id for the plan, the action's for a report."""
+    return f"{kind}:{subject_id}:{due_on.isoformat()}"
+
+
+@dataclass(frozen=True)
 class Obligation:
     """One thing a member owes by a date: its action plan, or a progress report on an action."""
 
@@ -91,6 +112,26 @@ class Obligation:
     action_title: str = ""
     have: int = 0  # plan: published actions so far
     need: int = 0  # plan: the minimum
+    original_due_on: date | None = None  # the due date before a granted extension
+    extension: ExtensionFacts | None = None  # the member's request for more time, if any
+
+    @property
+    def ruled_due_on(self) -> date:
+        """The due date the rules gave, before any extension: the deadline's identity."""
+        return self.original_due_on or self.due_on
+
+    def deadline_key(self, member_id: int) -> str:
+        subject = member_id if self.kind == PLAN else self.action_id
+        return deadline_key(self.kind, subject, self.ruled_due_on)
+
+    @property
+    def extended(self) -> bool:
+        return self.original_due_on is not None
+
+    @property
+    def may_ask_for_extension(self) -> bool:
+        """Not met, and no request for this deadline yet (one per deadline)."""
+        return not self.met and self.extension is None
 
     def is_late(self, today: date) -> bool:
         return not self.met and today > self.due_on
@@ -159,6 +200,10 @@ class Commitments:
     def state(self, obligation: Obligation) -> str:
         return obligation.state(self.today, self.rules.reminder_days)
 
+    def find(self, member_id: int, key: str) -> Obligation | None:
+        """The obligation whose deadline is stored as `key` (see Obligation.deadline_key)."""
+        return next((o for o in self.obligations if o.deadline_key(member_id) == key), None)
+
 
 def counts_for_plan(action: ActionFacts) -> bool:
     return action.published and action.status != CANCELLED
@@ -168,28 +213,56 @@ def owes_progress(action: ActionFacts) -> bool:
     return action.published and action.status in OPEN_ACTION_STATUSES
 
 
+def _with_extension(
+    obligation: Obligation, extensions: Mapping[DeadlineRef, ExtensionFacts]
+) -> Obligation:
+    """The obligation with its request for more time, moved to the new date when granted."""
+    extension = extensions.get((obligation.kind, obligation.action_id, obligation.due_on))
+    if extension is None:
+        return obligation
+    if extension.status == "granted" and extension.new_due_on is not None:
+        return replace(
+            obligation,
+            due_on=extension.new_due_on,
+            original_due_on=obligation.due_on,
+            extension=extension,
+        )
+    return replace(obligation, extension=extension)
+
+
 def plan_obligation(
-    approved_on: date | None, actions: Iterable[ActionFacts], rules: Rules
+    approved_on: date | None,
+    actions: Iterable[ActionFacts],
+    rules: Rules,
+    extensions: Mapping[DeadlineRef, ExtensionFacts] | None = None,
 ) -> Obligation | None:
     if approved_on is None:
         return None
     have = sum(1 for a in actions if counts_for_plan(a))
-    return Obligation(
+    plan = Obligation(
         kind=PLAN,
         due_on=add_months(approved_on, rules.plan_months),
         met=have >= rules.min_actions,
         have=have,
         need=rules.min_actions,
     )
+    return _with_extension(plan, extensions or {})
 
 
-def progress_obligations(actions: Iterable[ActionFacts], rules: Rules) -> list[Obligation]:
+def progress_obligations(
+    actions: Iterable[ActionFacts],
+    rules: Rules,
+    extensions: Mapping[DeadlineRef, ExtensionFacts] | None = None,
+) -> list[Obligation]:
     owed = [
-        Obligation(
-            kind=PROGRESS,
-            due_on=add_months(a.last_progress_on, rules.progress_months),
-            action_id=a.id,
-            action_title=a.title,
+        _with_extension(
+            Obligation(
+                kind=PROGRESS,
+                due_on=add_months(a.last_progress_on, rules.progress_months),
+                action_id=a.id,
+                action_title=a.title,
+            ),
+            extensions or {},
         )
         for a in actions
         if owes_progress(a) and a.last_progress_on is not None
@@ -198,10 +271,16 @@ def progress_obligations(actions: Iterable[ActionFacts], rules: Rules) -> list[O
 
 
 def commitments(
-    approved_on: date | None, actions: Iterable[ActionFacts], rules: Rules, today: date
+    approved_on: date | None,
+    actions: Iterable[ActionFacts],
+    rules: Rules,
+    today: date,
+    extensions: Mapping[DeadlineRef, ExtensionFacts] | None = None,
 ) -> Commitments:
-    """Everything a member owes, and what of it is late, on `today`."""
+    """Everything a member owes, and what of it is late, on `today` (with its extensions)."""
     actions = list(actions)
-    plan = plan_obligation(approved_on, actions, rules)
-    obligations = ([plan] if plan is not None else []) + progress_obligations(actions, rules)
+    plan = plan_obligation(approved_on, actions, rules, extensions)
+    obligations = ([plan] if plan is not None else []) + progress_obligations(
+        actions, rules, extensions
+    )
     return Commitments(today=today, rules=rules, obligations=obligations)

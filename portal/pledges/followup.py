@@ -5,7 +5,7 @@ member on hold or lifting the hold through the one transition function.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,10 +18,17 @@ from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership.transitions import transition
-from portal.models import Action, Member, User
+from portal.models import Action, DeadlineExtension, Member, User
 from portal.models.members import APPROVED, ON_HOLD
-from portal.pledges.deadlines import ActionFacts, Commitments, Rules, commitments
-from portal.pledges.service import PledgeError
+from portal.pledges.deadlines import (
+    ActionFacts,
+    Commitments,
+    DeadlineRef,
+    ExtensionFacts,
+    Rules,
+    commitments,
+)
+from portal.pledges.errors import PledgeError
 
 _FACT_COLUMNS = (
     Action.id,
@@ -51,21 +58,53 @@ def _facts(row) -> ActionFacts:
     )
 
 
+def extensions_of(member_ids: list[int]) -> dict[int, dict[DeadlineRef, ExtensionFacts]]:
+    """The requests for more time of these members, by member and deadline (one query per
+    500 members)."""
+    found: dict[int, dict[DeadlineRef, ExtensionFacts]] = defaultdict(dict)
+    for start in range(0, len(member_ids), 500):
+        rows = db.session.execute(
+            select(
+                DeadlineExtension.member_id,
+                DeadlineExtension.kind,
+                DeadlineExtension.action_id,
+                DeadlineExtension.due_on,
+                DeadlineExtension.status,
+                DeadlineExtension.new_due_on,
+            ).where(DeadlineExtension.member_id.in_(member_ids[start : start + 500]))
+        ).all()
+        for row in rows:
+            found[row.member_id][(row.kind, row.action_id, row.due_on)] = ExtensionFacts(
+                status=str(row.status), new_due_on=row.new_due_on
+            )
+    return found
+
+
 def commitments_for(member: Member, today: date | None = None) -> Commitments:
     """What the member owes and what is late on `today` (default: today in UTC)."""
     rows = db.session.execute(
         select(*_FACT_COLUMNS).where(Action.member_id == member.id, Action.published.is_(True))
     ).all()
     return commitments(
-        approved_on(member), [_facts(r) for r in rows], rules(), today or today_utc()
+        approved_on(member),
+        [_facts(r) for r in rows],
+        rules(),
+        today or today_utc(),
+        extensions_of([member.id]).get(member.id),
     )
 
 
 def commitments_with(member: Member, actions: list, today: date | None = None) -> Commitments:
     """commitments_for, from the member's published actions already read (Action objects or
-    rows with the same attributes), with no query of its own."""
+    rows with the same attributes): one query, for its requests for more time."""
     facts = [_facts(a) for a in actions if a.published]
-    return commitments(approved_on(member), facts, rules(), today or today_utc())
+    return commitments(
+        approved_on(member),
+        facts,
+        rules(),
+        today or today_utc(),
+        extensions_of([member.id]).get(member.id),
+    )
 
 
 def commitments_of_members(
@@ -84,7 +123,11 @@ def commitments_of_members(
         for row in rows:
             by_member[row.member_id].append(_facts(row))
     current = rules()
-    return {m.id: commitments(approved_on(m), by_member[m.id], current, today) for m in members}
+    extensions = extensions_of(ids)
+    return {
+        m.id: commitments(approved_on(m), by_member[m.id], current, today, extensions.get(m.id))
+        for m in members
+    }
 
 
 @dataclass
@@ -117,7 +160,8 @@ def late_count(actor: User, today: date | None = None) -> int:
     return len(overview(actor, today)[0]) if permissions.can_follow_up(actor) else 0
 
 
-def _tell_representatives(member: Member, subject, template: str, **context) -> None:
+def tell_representatives(member: Member, subject, template: str, **context) -> None:
+    """Queue a mail to each active representative of `member`, with the link to its actions."""
     link = external_url("pledges.plan", member_id=member.id)
     for representation in member.representatives:
         rep = representation.user
@@ -147,7 +191,7 @@ def put_on_hold(
     if commitments_for(member, today).on_track:
         raise PledgeError(_l("This member is not late with its commitments."))
     transition(actor, member, ON_HOLD, reason, expected_version)
-    _tell_representatives(
+    tell_representatives(
         member,
         _l("%(name)s is on hold in the covenant", name=member.name),
         "pledges_on_hold.txt",
@@ -161,7 +205,14 @@ def lift_hold(actor: User, member: Member, reason: str, expected_version: int | 
     if member.status != ON_HOLD:
         raise PledgeError(_l("This member is not on hold."))
     transition(actor, member, APPROVED, reason, expected_version)
-    _tell_representatives(
+    member.held_automatically = False
+    if not commitments_for(member).on_track:
+        # The coordinator's override: the daily job (portal.pledges.holds) leaves the member
+        # alone for the grace period before it may hold it again.
+        member.hold_exempt_until = today_utc() + timedelta(
+            days=int(current_app.config["HOLD_GRACE_DAYS"])
+        )
+    tell_representatives(
         member,
         _l("The hold on %(name)s is lifted", name=member.name),
         "pledges_hold_lifted.txt",

@@ -160,3 +160,42 @@ class LiftHoldForm(PortalForm):
 
 def parse_version(value: str | None) -> int | None:
     return whole_number(value or "", 0, MAX_ID)
+
+
+class ExtensionRequestForm(PortalForm):
+    """A member's one request for more time on one deadline."""
+
+    deadline = HiddenField()
+    until = DateField(
+        _l("New date asked for"),
+        validators=[InputRequired(message=NOT_A_DATE)],
+        description=_l("The date by which you can meet this deadline."),
+    )
+    reason = TextAreaField(
+        _l("Why you need more time"),
+        validators=[
+            InputRequired(message=_l("Please say why you need more time.")),
+            Length(max=2000),
+        ],
+        description=_l("Your coordinator reads it; it is not shown publicly."),
+    )
+
+
+class ExtensionDecisionForm(PortalForm):
+    """A coordinator's answer to a request for more time."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=[("grant", _l("Grant more time")), ("refuse", _l("Refuse"))],
+        validators=[InputRequired()],
+    )
+    new_due_on = DateField(
+        _l("New date"),
+        validators=[Optional()],
+        description=_l("Only when granting: the deadline moves to this date."),
+    )
+    comment = TextAreaField(
+        _l("Comment to the member"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Required when refusing. It is mailed to the member's representatives."),
+    )

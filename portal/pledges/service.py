@@ -26,7 +26,6 @@ from portal import permissions
 from portal.core import audit, once
 from portal.core.clock import today_utc
 from portal.core.countries import COUNTRY_CODES
-from portal.core.errors import UserFacingError
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
@@ -43,7 +42,9 @@ from portal.models import (
 )
 from portal.models.members import PUBLIC_STATUSES
 from portal.models.pledges import CANCELLED, COMPLETED, PLANNED
+from portal.pledges import holds
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, PROGRESS_STATUSES, SPACE_KINDS
+from portal.pledges.errors import PledgeError
 
 TITLE_MIN, TITLE_MAX = 3, 200
 DESCRIPTION_MAX = 5000
@@ -53,10 +54,6 @@ COMMENT_MAX = 2000
 BUDGET_MAX = Decimal("999999999999.99")  # what Numeric(14, 2) holds
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 GOOD_PRACTICES_PER_PAGE = 20
-
-
-class PledgeError(UserFacingError):
-    """A command that cannot be carried out; `message` is fit to show the user."""
 
 
 class InvalidInput(PledgeError):
@@ -182,6 +179,8 @@ def create_action(
     db.session.add(action)
     if publish:
         _publish(action)
+        db.session.flush()
+        holds.reinstate_if_caught_up(member)
     return action
 
 
@@ -197,6 +196,7 @@ def update_action(actor: User, action: Action, data: ActionData) -> Action:
 def publish_action(actor: User, action: Action) -> None:
     permissions.require(permissions.can_manage_actions(actor, action.member))
     _publish(action)
+    holds.reinstate_if_caught_up(action.member)
 
 
 @atomic
@@ -275,6 +275,7 @@ def add_progress(
     )
     action.updates.append(update)
     _follow_latest_update(action)
+    holds.reinstate_if_caught_up(action.member, today)
     return update
 
 
@@ -311,6 +312,7 @@ def cancel_action(
     )
     action.updates.append(update)
     _follow_latest_update(action)
+    holds.reinstate_if_caught_up(action.member, today)
     return update
 
 

@@ -19,14 +19,16 @@ from portal.core.pages import cached_for_visitors
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Action, Member
-from portal.models.pledges import IN_PROGRESS
+from portal.models.pledges import IN_PROGRESS, DeadlineExtension
 from portal.models.publicdata import ACTIONS, list_scopes, member_scope
-from portal.pledges import catalog, followup, service
+from portal.pledges import catalog, extensions, followup, service
 from portal.pledges.forms import (
     ActionForm,
     CancelForm,
     CommentForm,
     ConfirmForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     HoldForm,
     LiftHoldForm,
     ProgressForm,
@@ -58,6 +60,8 @@ def pledges_dashboard(user) -> dict:
 def euro(value) -> str:
     return format_currency(value, "EUR")
 
+
+bp.add_app_template_global(extensions.describe_request, "describe_extension")
 
 for _name, _function in {
     "category_label": catalog.category_label,
@@ -106,11 +110,15 @@ def _action_page(action: Action, status: int = 200, **forms):
         status=action.status if action.status in catalog.PROGRESS_STATUSES else IN_PROGRESS,
         percent_complete=action.percent_complete,
     )
+    commitments = followup.commitments_for(action.member)
     return (
         render_template(
             "pledges/action.html",
             action=action,
             member=action.member,
+            commitments=commitments,
+            obligation=next((o for o in commitments.obligations if o.action_id == action.id), None),
+            can_extend=permissions.can_request_extension(current_user, action.member),
             progress_form=progress,
             comment_form=forms.get("comment_form") or CommentForm(formdata=None),
             button_form=ConfirmForm(),
@@ -135,7 +143,115 @@ def plan(member_id: int):
         actions=service.all_actions(member),
         commitments=followup.commitments_for(member),
         can_manage=permissions.can_manage_actions(current_user, member),
+        can_extend=permissions.can_request_extension(current_user, member),
+        extension_requests=extensions.extensions_of_member(member),
     )
+
+
+# ---- More time on a deadline -----------------------------------------------------------------
+
+
+@bp.route("/plans/<int:member_id>/extensions/new", methods=["GET", "POST"])
+@login_required
+def request_extension(member_id: int):
+    member = _visible_member(member_id)
+    permissions.require(permissions.can_request_extension(current_user, member))
+    form = ExtensionRequestForm()
+    key = form.deadline.data if form.is_submitted() else request.args.get("deadline", "")
+    obligation = extensions.obligation_for(member, key or "")
+    if obligation is None or not obligation.may_ask_for_extension:
+        flash(
+            _("This deadline cannot be extended: it is met, or more time was asked for already.")
+            if obligation is not None
+            else _("This deadline is not open: there is nothing to extend."),
+            "error",
+        )
+        return redirect(url_for("pledges.plan", member_id=member.id))
+    if not form.is_submitted():
+        form.deadline.data = key
+        form.until.data = extensions.default_until(obligation)
+    elif form.validate_on_submit():
+        try:
+            extensions.request_extension(
+                current_user, member, key, form.until.data, form.reason.data
+            )
+        except extensions.ExtensionError as exc:
+            show_error(form, exc)
+        else:
+            flash(
+                _("Your request is sent to your coordinator. You will get the answer by e-mail."),
+                "success",
+            )
+            return redirect(url_for("pledges.plan", member_id=member.id) + "#extensions")
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template(
+            "pledges/extension_request.html",
+            form=form,
+            member=member,
+            obligation=obligation,
+            latest=extensions.latest_allowed(obligation),
+            max_months=extensions.max_months(),
+        ),
+        status,
+    )
+
+
+@bp.route("/coordination/extensions")
+@login_required
+def extension_requests():
+    permissions.require(permissions.can_follow_up(current_user))
+    return _extension_requests_page()
+
+
+def _extension_requests_page(failed: DeadlineExtension | None = None, form=None, status=200):
+    found = extensions.requests_for(current_user)
+    forms = {
+        e.id: ExtensionDecisionForm(
+            formdata=None, decision="grant", new_due_on=e.requested_until, prefix=f"x{e.id}"
+        )
+        for e in found.waiting
+    }
+    if failed is not None and form is not None:
+        forms[failed.id] = form
+    return (
+        render_template(
+            "pledges/extensions.html",
+            waiting=found.waiting,
+            answered=found.answered,
+            forms=forms,
+            describe=extensions.describe_request,
+        ),
+        status,
+    )
+
+
+@bp.route("/coordination/extensions/<int:extension_id>", methods=["POST"])
+@login_required
+def decide_extension(extension_id: int):
+    extension = db.get_or_404(DeadlineExtension, extension_id)
+    permissions.require(permissions.can_decide_extension(current_user, extension.member), hide=True)
+    form = ExtensionDecisionForm(prefix=f"x{extension.id}")
+    if form.validate_on_submit():
+        grant = form.decision.data == "grant"
+        try:
+            extensions.decide_extension(
+                current_user, extension, grant, form.new_due_on.data, form.comment.data or ""
+            )
+        except extensions.ExtensionError as exc:
+            if exc.field is None:  # answered meanwhile: nothing to correct in the form
+                flash(exc.message, "error")
+                return redirect(url_for("pledges.extension_requests"))
+            show_error(form, exc)
+        else:
+            flash(
+                _("More time is granted to %(name)s.", name=extension.member.name)
+                if grant
+                else _("The request of %(name)s is refused.", name=extension.member.name),
+                "success",
+            )
+            return redirect(url_for("pledges.extension_requests"))
+    return _extension_requests_page(extension, form, 422)
 
 
 @bp.route("/plans/<int:member_id>/actions/new", methods=["GET", "POST"])
@@ -330,6 +446,7 @@ def late_members():
         late=late,
         caught_up=caught_up,
         rules=followup.rules(),
+        today=today_utc(),
     )
 
 

@@ -1,17 +1,31 @@
-"""Forms of the review pages: the decision on an application, a member's status, list filters."""
+"""Forms of the review pages: the decision on an application, a member's status, list filters,
+and a country's helpdesk address."""
+
+import re
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    SearchField,
+    SelectField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from portal.core.countries import country_name
+from portal.core.folding import fold
 from portal.core.forms import PortalForm
 from portal.core.inputs import MAX_ID, whole_number
 from portal.membership.transitions import COMMENT_REQUIRED
 from portal.models.members import MEMBER_STATUSES, Decision, MemberAction, MemberStatus
 
 COMMENT_MAX = 5000
+NAME_SEARCH_MAX = 100  # as the directory's search
 
 
 def _check_version(form, field):
@@ -98,9 +112,67 @@ class QueueFilterForm(PortalForm):
 
 
 class MembersFilterForm(QueueFilterForm):
+    q = SearchField(
+        _l("Name"),
+        validators=[Length(max=NAME_SEARCH_MAX, message=_l("Write at most %(max)d characters."))],
+    )
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("Any status"))]
         + [SelectChoice(value, label) for value, label in MemberStatus.choices(MEMBER_STATUSES)],
         validators=[Optional()],
+    )
+
+    def validate_q(self, field):
+        if (field.data or "").strip() and not fold(field.data):
+            raise ValidationError(_l("Write a part of the name with a letter or a digit."))
+
+
+_HOST = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
+
+
+def _https_address(form, field):
+    """An https address of a web site on a public host name (or nothing)."""
+    value = (field.data or "").strip()
+    field.data = value
+    if not value:
+        return
+    message = _l("Enter the full address of the website, starting with https://.")
+    if any(ch.isspace() for ch in value):
+        raise ValidationError(message)
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError) as exc:
+        raise ValidationError(message) from exc
+    if parts.scheme != "https" or "@" in parts.netloc or not port_ok or not _HOST.match(host):
+        raise ValidationError(message)
+
+
+class HelpdeskForm(PortalForm):
+    """A country's helpdesk address, shown on the public help page: an office, never a person.
+
+    Made with the country's code as prefix, so each country's form on the page has its own ids.
+    """
+
+    email = EmailField(
+        _l("Helpdesk e-mail address"),
+        description=_l(
+            "The office address of the national coordination, such as helpdesk@…; never a "
+            "person's own address. It is shown publicly on the help page."
+        ),
+        validators=[
+            InputRequired(message=_l("Enter the helpdesk's e-mail address.")),
+            Length(max=254),
+            Email(check_deliverability=False, message=_l("This is not an e-mail address.")),
+        ],
+    )
+    website = URLField(
+        _l("Website (optional)"),
+        description=_l("A page of the national coordination, starting with https://."),
+        validators=[Length(max=300), _https_address],
     )

@@ -9,10 +9,11 @@ and nothing sent.
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_, union_all
 
 from portal import permissions
 from portal.core.errors import NotAllowed
+from portal.core.folding import fold
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
@@ -74,6 +75,21 @@ def queue_for(actor: User, country: str | None = None) -> Select:
     )
 
 
+def waiting_count(actor: User) -> int:
+    """How many submitted applications of the coordinator's countries wait (one count)."""
+    countries = _countries(actor, None)
+    if not countries:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(Member.status == SUBMITTED, Member.country.in_(countries))
+        )
+        or 0
+    )
+
+
 def members_for(actor: User, status: str | None = None, country: str | None = None) -> Select:
     """The members (approved and after) of the coordinator's countries, by name."""
     statuses = [status] if status in MEMBER_STATUSES else list(MEMBER_STATUSES)
@@ -94,6 +110,24 @@ class MembersPage:
     next: int | None = None  # show the page after the member with this id
 
 
+# At most this many words of a name search are looked for (as in the directory).
+NAME_SEARCH_WORDS = 6
+
+
+def name_match(q: str | None) -> ColumnElement[bool] | None:
+    """Members whose folded name has a word starting with each word of the folded `q` ("lodz"
+    finds Łódź, "frank" Frankfurt am Main and Bad Frankenhausen); None for no search, and a
+    match of nothing for a query with no letter or digit."""
+    if q is None or not q.strip():
+        return None
+    words = tuple(dict.fromkeys(fold(q).split()))[:NAME_SEARCH_WORDS]
+    if not words:
+        return false()
+    # fold() leaves [0-9a-z] and single spaces only: nothing LIKE would read as a wildcard.
+    key = Member.name_key
+    return and_(*(or_(key.like(f"{word}%"), key.like(f"% {word}%")) for word in words))
+
+
 def members_page(
     actor: User,
     status: str | None = None,
@@ -101,17 +135,21 @@ def members_page(
     after: int | None = None,
     before: int | None = None,
     per_page: int = 50,
+    q: str | None = None,
 ) -> MembersPage:
     """A page of members_for(), read by the index on (country, name_key, id): each of the
     coordinator's countries gives its next rows from the position of the cursor (a member's id),
     and the database merges those short runs, so a page costs the same at the start and deep
-    into Germany's eleven thousand members (no OFFSET)."""
+    into Germany's eleven thousand members (no OFFSET). `q` keeps the members whose name has a
+    word starting with each of its words, folded (name_match)."""
     statuses = [status] if status in MEMBER_STATUSES else list(MEMBER_STATUSES)
     countries = _countries(actor, country)
+    matching = name_match(q)
+    named = [matching] if matching is not None else []
     total = db.session.scalar(
         select(func.count())
         .select_from(Member)
-        .where(Member.status.in_(statuses), Member.country.in_(countries))
+        .where(Member.status.in_(statuses), Member.country.in_(countries), *named)
     )
     if not countries:
         return MembersPage([], total or 0)
@@ -125,7 +163,7 @@ def members_page(
     runs = []
     for code in countries:
         run = select(Member.id, Member.name_key).where(
-            Member.country == code, Member.status.in_(statuses)
+            Member.country == code, Member.status.in_(statuses), *named
         )
         if position is not None:
             key = tuple_(Member.name_key, Member.id)

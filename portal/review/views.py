@@ -1,4 +1,5 @@
-"""The coordinators' pages: the review queue, decisions, their members and the members' status."""
+"""The coordinators' pages: the review queue, decisions, their members and the members' status,
+and their countries' helpdesk address."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -6,14 +7,18 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal import permissions
+from portal.core.countries import country_name
+from portal.core.errors import NotAllowed
 from portal.core.inputs import MAX_ID, query_int
 from portal.extensions import db
 from portal.membership.transitions import TransitionError
 from portal.models import Member, utcnow
 from portal.models.members import Decision, MemberAction
+from portal.review import helpdesk as helpdesk_service
 from portal.review import service
 from portal.review.forms import (
     DecisionForm,
+    HelpdeskForm,
     MembersFilterForm,
     MemberStatusForm,
     QueueFilterForm,
@@ -49,6 +54,22 @@ def review_member_status_form(member: Member) -> MemberStatusForm:
     )
 
 
+@bp.app_template_global()
+def review_waiting_count(user) -> int:
+    """How many applications wait for the coordinator's decision (the review area's tab)."""
+    if not permissions.can_review(user):
+        return 0
+    return service.waiting_count(user)
+
+
+@bp.app_template_global()
+def review_queue_country(user) -> str | None:
+    """The queue's country filter the page was reached with (`?country=`), if it is one of the
+    coordinator's countries: the way back to the queue keeps it."""
+    country = request.args.get("country", "")
+    return country if permissions.can_review(user) and country in user.country_codes else None
+
+
 @bp.route("/review")
 @login_required
 def queue():
@@ -61,7 +82,9 @@ def queue():
         per_page=PER_PAGE,
         error_out=False,
     )
-    return render_template("review/queue.html", page=page, form=form, now=utcnow())
+    return render_template(
+        "review/queue.html", page=page, form=form, country=country or None, now=utcnow()
+    )
 
 
 @bp.route("/review/members")
@@ -70,15 +93,17 @@ def members():
     permissions.require(permissions.can_review(current_user))
     form = MembersFilterForm(current_user.country_codes, formdata=request.args)
     valid = form.validate()
-    country = form.country.data if valid else None
-    status = form.status.data if valid else None
+    if form.q.errors:
+        # A name search that cannot be read matches nothing (its message is next to it).
+        return render_template("review/members.html", page=service.MembersPage([], 0), form=form)
     page = service.members_page(
         current_user,
-        status=status,
-        country=country,
+        status=form.status.data if valid else None,
+        country=form.country.data if valid else None,
         after=_cursor("after"),
         before=_cursor("before"),
         per_page=PER_PAGE,
+        q=form.q.data if valid else None,
     )
     return render_template("review/members.html", page=page, form=form)
 
@@ -118,7 +143,13 @@ def decide(member_id: int):
         flash(str(exc.message), "error")
     else:
         flash(_done_message(decision, member.name, outcome.notified), "success")
-    return redirect(url_for("membership.application", member_id=member_id))
+    return redirect(
+        url_for(
+            "membership.application",
+            member_id=member_id,
+            country=review_queue_country(current_user),
+        )
+    )
 
 
 @bp.route("/review/<int:member_id>/status", methods=["GET", "POST"])
@@ -154,3 +185,49 @@ def _done_message(action: str, name: str, notified: int) -> str:
         notified,
     )
     return f"{DONE_MESSAGES[action](name)} {mailed}"
+
+
+# ---- Helpdesk addresses ------------------------------------------------------------------------
+
+
+@bp.route("/review/helpdesk")
+@login_required
+def helpdesk():
+    countries = helpdesk_service.helpdesk_countries(current_user)
+    permissions.require(bool(countries))
+    return _helpdesk_page(countries)
+
+
+@bp.route("/review/helpdesk/<country>", methods=["POST"])
+@login_required
+def save_helpdesk(country: str):
+    countries = helpdesk_service.helpdesk_countries(current_user)
+    if country not in countries:
+        raise NotAllowed(hide=True)
+    form = HelpdeskForm(prefix=country.lower())
+    if not form.validate():
+        return _helpdesk_page(countries, invalid=(country, form)), 422
+    helpdesk_service.set_helpdesk(current_user, country, form.email.data, form.website.data or "")
+    flash(
+        _("The helpdesk address of %(country)s is saved.", country=country_name(country)),
+        "success",
+    )
+    return redirect(url_for("review.helpdesk") + f"#helpdesk-{country}")
+
+
+def _helpdesk_page(countries: list[str], invalid: tuple[str, HelpdeskForm] | None = None):
+    """A form per country, filled with its stored address; `invalid`: one posted with errors."""
+    stored = helpdesk_service.helpdesks_of(countries)
+    forms = {}
+    for code in countries:
+        if invalid and invalid[0] == code:
+            forms[code] = invalid[1]
+            continue
+        row = stored.get(code)
+        forms[code] = HelpdeskForm(
+            formdata=None,
+            prefix=code.lower(),
+            email=row.email if row else "",
+            website=row.website if row else "",
+        )
+    return render_template("review/helpdesk.html", forms=forms, stored=stored)

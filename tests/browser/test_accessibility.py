@@ -64,8 +64,9 @@ def _public_world():
 
 
 PUBLIC = ["/", "/members", "/members?q=muster", "/members?country=DE&sort=population", "/map",
-          "/stats", "/good-practice", "/about", "/privacy", "/accessibility", "/account/login",
-          "/account/register", "/account/password", "/account/confirm"]  # fmt: skip
+          "/stats", "/good-practice", "/about", "/help", "/privacy", "/accessibility",
+          "/account/login", "/account/register", "/account/password",
+          "/account/confirm"]  # fmt: skip
 # Every public page in these three; in each of the other languages the directory and a member
 # page, each with other words and lengths (a run of axe costs most of a second).
 EVERY_PAGE_IN = ("en", "de", "pl")
@@ -142,7 +143,8 @@ def test_the_pages_of_each_role_have_no_violations(checker):
     submitted = factories.make_member("Antragsdorf", country="DE", status="submitted")
     factories.make_council_decision(submitted)
     for path in ["/review", "/review/members", f"/review/{submitted.id}/decide",
-                 f"/review/{member.id}/status", "/coordination/late", "/admin/audit"]:  # fmt: skip
+                 f"/review/{member.id}/status", "/coordination/late", "/review/helpdesk",
+                 f"/applications/{submitted.id}", "/admin/audit"]:  # fmt: skip
         page.goto(path)
         problems += check(page, f"coordinator {path}")
 

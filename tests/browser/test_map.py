@@ -1,5 +1,6 @@
 """The member map in a browser: it draws clusters and points from the shipped outlines with no
-internet at all, opens a member's popup by keyboard, and filters by reloading /map."""
+internet at all, fits every member in its first view, opens a member's card by keyboard, labels
+the points with names when zoomed in, and filters by reloading /map."""
 
 import pytest
 
@@ -112,7 +113,8 @@ def test_filter_form_reloads_the_map(page, offline, members):
     assert wait_drawn(page) == 1
     assert page.get_by_role("heading", name="1 member matches").is_visible()
     directory = page.get_by_role("link", name="The same members as a list in the directory")
-    assert directory.get_attribute("href") == "/members?q=valletta"
+    # The map lists active members and those on hold: so does the directory it links to.
+    assert directory.get_attribute("href") == "/members?q=valletta&status=all"
     assert offline == []
 
 
@@ -130,3 +132,93 @@ def test_without_javascript_the_directory_is_offered(browser, live_server, membe
         "/members"
     )
     context.close()
+
+
+@pytest.fixture
+def far_members():
+    """Members at the edges of the EU: Nicosia, Valletta, Lisbon, Las Palmas, Helsinki."""
+    places = {
+        "Nicosia": ("CY", 35.1856, 33.3823),
+        "Valletta": ("MT", 35.8989, 14.5146),
+        "Lisbon": ("PT", 38.7223, -9.1393),
+        "Las Palmas": ("ES", 28.1235, -15.4363),
+        "Helsinki": ("FI", 60.1699, 24.9384),
+    }
+    return {
+        name: factories.make_member(name, country=c, latitude=lat, longitude=lon)
+        for name, (c, lat, lon) in places.items()
+    }
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_first_view_fits_every_member_cyprus_included(browser, live_server, far_members, width):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/map")
+    assert wait_drawn(page) == 5
+    page.wait_for_timeout(300)  # the fitting has no animation, the drawing one frame
+    # Every point (or the group holding it) is inside the map's box: none is cut off.
+    drawn = page.evaluate(
+        """() => {
+            const map = document.querySelector('#member-map').getBoundingClientRect();
+            const icons = document.querySelectorAll('#member-map .leaflet-marker-icon');
+            return Array.from(icons).map((el) => {
+                const r = el.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                return x >= map.left && x <= map.right && y >= map.top && y <= map.bottom;
+            });
+        }"""
+    )
+    assert drawn and all(drawn)
+    counted = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#member-map .leaflet-marker-icon'))
+            .reduce((n, el) => n + (el.classList.contains('marker-cluster')
+                ? parseInt(el.textContent, 10) : 1), 0)"""
+    )
+    assert counted == 5
+    context.close()
+
+
+def test_a_single_members_popup_is_its_card(page, offline, far_members):
+    nicosia = far_members["Nicosia"]
+    factories.make_action(nicosia, category="eu_funding")
+    page.goto("/map?country=CY")
+    assert wait_drawn(page) == 1
+    page.locator("img.leaflet-marker-icon").click()
+    card = page.locator(".leaflet-popup .map-card")
+    card.wait_for()
+    link = card.get_by_role("link", name="Nicosia")
+    assert link.get_attribute("href") == f"/members/{nicosia.slug}"
+    text = card.inner_text()
+    assert "Cyprus" in text and "1 published action" in text and "Member since" in text
+    assert page.locator(".leaflet-popup li").count() == 0  # a card, not a list
+    assert offline == []
+
+
+def test_points_are_labelled_with_names_when_zoomed_in(page, offline, members):
+    page.goto("/map")
+    wait_drawn(page)
+    # At the EU view 41 points: a group and a lone point, no labels.
+    page.wait_for_timeout(400)
+    assert page.locator(".member-label").count() == 0
+    # Zoomed in on the group, its points are drawn one by one with their names.
+    cluster = page.locator(".marker-cluster")
+    for _ in range(3):
+        if not cluster.count():
+            break
+        cluster.first.click()
+        page.wait_for_timeout(600)
+    page.locator(".member-label", has_text="Mainort").first.wait_for()
+    assert page.locator(".member-label", has_text="Mainort").count() >= 2
+    assert offline == []
+
+
+def test_a_lone_point_in_view_is_labelled(page, offline, members):
+    page.goto("/map?q=valletta")
+    assert wait_drawn(page) == 1
+    label = page.locator(".member-label")
+    label.wait_for()
+    assert label.inner_text() == "Valletta"
+    assert offline == []
