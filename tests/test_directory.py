@@ -313,3 +313,29 @@ def test_a_search_with_results_still_offers_its_downloads(client):
     html = client.get("/members?q=koln").get_data(as_text=True)
     assert "Download this list" in html and "/api/v1/members.csv?q=koln" in html
     assert "check the spelling" not in html
+
+
+def test_the_default_listing_counts_active_members_from_the_kept_counts(client):
+    from werkzeug.datastructures import MultiDict
+
+    from portal.directory.query import count_members, parse_filters
+    from portal.extensions import db as _db
+    from portal.membership.transitions import transition
+    from portal.models.members import APPROVED
+
+    gent = factories.make_member("Gent", country="BE")
+    factories.make_member("Brugge", country="BE", status="on_hold")
+    factories.make_member("Köln", country="DE")
+    default = parse_filters(MultiDict(), default_status=APPROVED)
+    assert not default.is_filtered  # the page's default is no filter the visitor chose
+    query = count_members(default)
+    assert "public_counts" in str(query) and "members.status" not in str(query)
+    assert _db.session.scalar(query) == 2
+    assert "2 members" in client.get("/members").get_data(as_text=True)
+    # A hold moves a member out of the count at once, through the counts kept at commit.
+    transition(None, gent, "on_hold", "Late.")
+    _db.session.commit()
+    assert _db.session.scalar(count_members(default)) == 1
+    assert _db.session.scalar(count_members(parse_filters(MultiDict({"status": "on_hold"})))) == 2
+    assert names_on(client.get("/members?country=BE")) == []
+    assert names_on(client.get("/members?country=BE&status=all")) == ["Brugge", "Gent"]

@@ -1,5 +1,6 @@
 """The covenant's life-cycle: deadline extensions (one request per deadline), the automatic hold
-(held_automatically, hold_exempt_until on members) and each country's helpdesk address
+(held_automatically, hold_exempt_until on members), the count of members on hold per country
+and each country's helpdesk address
 
 Revision ID: 0010_lifecycle
 Revises: 0009_worker
@@ -22,9 +23,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "held_automatically", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("held_automatically", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("hold_exempt_until", sa.Date(), nullable=True))
     op.create_table(
@@ -54,6 +53,13 @@ def upgrade():
     with op.batch_alter_table("deadline_extensions", schema=None) as batch_op:
         batch_op.create_index("ix_deadline_extensions_member_id", ["member_id"], unique=False)
         batch_op.create_index("ix_deadline_extensions_status", ["status"], unique=False)
+    # The directory lists active members by default: it counts them as the public members less
+    # those on hold, kept per country like the other counts.
+    op.execute(
+        "INSERT INTO public_counts (country, kind, key, value) "
+        "SELECT country, 'on_hold', '', count(*) FROM members WHERE status = 'on_hold' "
+        "GROUP BY country"
+    )
     op.create_table(
         "country_helpdesks",
         sa.Column("country", sa.String(length=2), nullable=False),
@@ -67,6 +73,7 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DELETE FROM public_counts WHERE kind = 'on_hold'")
     op.drop_table("country_helpdesks")
     with op.batch_alter_table("deadline_extensions", schema=None) as batch_op:
         batch_op.drop_index("ix_deadline_extensions_status")

@@ -35,7 +35,7 @@ from portal.core.folding import fold
 from portal.core.inputs import MAX_COUNT, MAX_PAGE, whole_number
 from portal.models import Action, Member, MemberSearch
 from portal.models.members import APPROVED, ON_HOLD
-from portal.models.publicdata import PublicCount
+from portal.models.publicdata import MEMBERS_COUNT, ON_HOLD_COUNT, PublicCount
 from portal.models.search import FTS_TABLE, PG_DOCUMENT
 
 # Public statuses as the public names them, and back.
@@ -117,6 +117,9 @@ class DirectoryFilters:
     region_key: str = ""
     category: str = ""
     status: str = ""  # a Member status (approved, on_hold) or "" for both
+    # The address names no status: the page's default (the directory lists active members
+    # unless asked, the map and the API every public member), not a filter the visitor chose.
+    status_by_default: bool = field(default=False, compare=False)
     population_min: int | None = None
     population_max: int | None = None
     joined_from: date | None = None
@@ -160,7 +163,7 @@ class DirectoryFilters:
                 self.countries,
                 self.region_key,
                 self.category,
-                self.status,
+                self.status and not self.status_by_default,
                 self.population_min is not None,
                 self.population_max is not None,
                 self.joined_from,
@@ -310,6 +313,7 @@ def parse_filters(
             if status_name
             else ("" if "status" in args else default_status)
         ),
+        status_by_default="status" not in args,
         population_min=population_min,
         population_max=population_max,
         joined_from=joined_from,
@@ -531,9 +535,20 @@ def count_members(filters: DirectoryFilters) -> Select:
     """How many public members match. With no filter but countries, the number comes from
     the counts kept per country at every write (public_counts), not from counting the rows:
     an exact count of 77,000 rows takes 30 to 200 ms on PostgreSQL."""
-    if not replace(filters, countries=()).is_filtered:
-        total = cast(func.coalesce(func.sum(PublicCount.value), 0), BigInteger)  # PG: numeric
-        kept = select(total).where(PublicCount.kind == "members", PublicCount.key == "")
+    if not replace(filters, countries=(), status="").is_filtered:
+        # Public members, those on hold, or the active ones: all of them less those on hold.
+        kinds = {"": (MEMBERS_COUNT,), ON_HOLD: (ON_HOLD_COUNT,)}.get(
+            filters.status, (MEMBERS_COUNT, ON_HOLD_COUNT)
+        )
+        value = (
+            PublicCount.value
+            if len(kinds) == 1
+            else case(
+                (PublicCount.kind == ON_HOLD_COUNT, -PublicCount.value), else_=PublicCount.value
+            )
+        )
+        total = cast(func.coalesce(func.sum(value), 0), BigInteger)  # PG: numeric
+        kept = select(total).where(PublicCount.kind.in_(kinds), PublicCount.key == "")
         if filters.countries:
             kept = kept.where(PublicCount.country.in_(filters.countries))
         return kept

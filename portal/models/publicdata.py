@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, scoped_session
 
 from portal.models.base import Base, UTCDateTime, utcnow
-from portal.models.members import Member
+from portal.models.members import ON_HOLD, Member
 from portal.models.pledges import Action, ActionFunding, ActionSpace, ProgressUpdate
 
 PUBLIC_DATA = "public"
@@ -52,6 +52,8 @@ _LISTED_ACTION_COLUMNS = ("published", "category", "member_id")
 
 # What a change reaches: the member's own answers, the member lists, the action lists.
 MEMBER, MEMBERS, ACTIONS = "member", "members", "actions"
+# The kinds of count the directory reads: public members, and those of them on hold.
+MEMBERS_COUNT, ON_HOLD_COUNT = "members", "on_hold"
 
 
 class DataVersion(Base):
@@ -162,13 +164,15 @@ def _contributions(connection: Connection, member_ids) -> Counter:
         return counts
     country_of = {}
     for chunk in _chunks(ids):
-        for member_id, country, population, joined_on in connection.execute(
-            select(Member.id, Member.country, Member.population, Member.joined_on).where(
-                Member.id.in_(chunk), Member.is_public
-            )
+        for member_id, country, population, joined_on, status in connection.execute(
+            select(
+                Member.id, Member.country, Member.population, Member.joined_on, Member.status
+            ).where(Member.id.in_(chunk), Member.is_public)
         ):
             country_of[member_id] = country
-            counts[(country, "members", "")] += 1
+            counts[(country, MEMBERS_COUNT, "")] += 1
+            if status == ON_HOLD:
+                counts[(country, ON_HOLD_COUNT, "")] += 1
             counts[(country, "population", "")] += population or 0
             if joined_on is not None:
                 counts[(country, "joins", str(joined_on.year))] += 1
@@ -217,6 +221,9 @@ def recount_public(connection: Connection) -> None:
     queries = [
         select(Member.country, literal("members"), literal(""), func.count())
         .where(Member.is_public)
+        .group_by(Member.country),
+        select(Member.country, literal(ON_HOLD_COUNT), literal(""), func.count())
+        .where(Member.status == ON_HOLD)
         .group_by(Member.country),
         select(
             Member.country,

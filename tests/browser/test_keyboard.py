@@ -1,0 +1,128 @@
+"""Keyboard only, and what a phone or a reader's own text settings do to the pages.
+
+- A member's officer reports progress on a late action with the keyboard alone, from the
+  dashboard's "Report progress now": every control reached shows its focus.
+- A form sent back with errors puts the focus on its error summary.
+- The directory's filters fold away on a phone, saying how many are chosen.
+- WCAG 1.4.12 text spacing (line height 1.5, paragraph spacing 2, letter 0.12, word 0.16
+  times the font size) leaves the public pages without sideways scrolling at 320 px.
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.core.clock import today_utc
+from portal.models import utcnow
+from tests import factories
+from tests.browser.test_journeys import focused
+
+pytestmark = pytest.mark.browser
+
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+
+def sign_in_by_keyboard(page, user) -> None:
+    page.goto("/account/login")
+    page.get_by_label("E-mail address").focus()
+    page.keyboard.type(user.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(factories.PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dashboard")
+
+
+def tab_to(page, text: str, limit: int = 120) -> dict:
+    """Press Tab until the focus is on the control whose text starts with `text`; each stop
+    on the way must show a visible focus outline."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        assert now["outline"] != "none" and now["outlineWidth"] >= 2, now
+        if now["text"].startswith(text):
+            return now
+    raise AssertionError(f"{text!r} not reached by Tab")
+
+
+def test_an_officer_reports_a_late_action_by_keyboard_only(page, mailbox):
+    officer = factories.make_user()
+    member = factories.make_member(
+        representatives=[officer], approved_at=utcnow() - timedelta(days=900)
+    )
+    stale = today_utc() - timedelta(days=400)
+    late = factories.make_action(member, title="Lighting the market square", last_progress_on=stale)
+    for n in range(3):
+        factories.make_action(member, title=f"Bollards {n}", last_progress_on=today_utc())
+
+    sign_in_by_keyboard(page, officer)
+    tab_to(page, "Report progress now")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/actions/{late.id}#progress-heading")
+    # The date is today's already: from the status on, the percentage, the text, the button.
+    page.get_by_label("Status").focus()
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "percent_complete"
+    page.keyboard.press("Control+a")
+    page.keyboard.type("70")
+    page.keyboard.press("Tab")
+    page.keyboard.type("The lights are ordered.")
+    button = tab_to(page, "Save the update")
+    assert button["tag"] == "BUTTON" and button["onScreen"]
+    page.keyboard.press("Enter")
+    page.get_by_text("The progress update is saved.").wait_for()
+    assert "Lights ordered" not in page.content()
+    assert "The lights are ordered." in page.content()
+
+
+def test_a_form_sent_back_with_errors_puts_the_focus_on_its_summary(page):
+    officer = factories.make_user()
+    member = factories.make_member(representatives=[officer])
+    action = factories.make_action(member)
+    sign_in_by_keyboard(page, officer)
+    page.goto(f"/actions/{action.id}")
+    page.get_by_role("button", name="Save the update").click()  # nothing said: an error
+    page.locator("#error-summary").wait_for()
+    assert focused(page)["id"] == "error-summary"
+    # Its links lead to the fields.
+    page.keyboard.press("Tab")
+    link = focused(page)
+    assert link["tag"] == "A" and "What has happened" in link["text"]
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "text"
+
+
+@pytest.mark.parametrize("width, opened", [(320, False), (1280, True)])
+def test_the_directorys_filters_fold_on_a_phone(browser, live_server, width, opened):
+    factories.make_member("Gent", country="BE")
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": width, "height": 800}
+    )
+    page = context.new_page()
+    page.goto("/members")
+    fold = page.locator("details.filters-fold")
+    assert fold.evaluate("el => el.open") is opened
+    assert page.get_by_label("Name or region").is_visible()
+    page.goto("/members?category=security_by_design&population=under-5000&status=all")
+    assert page.locator("details.filters-fold > summary").inner_text() == "Filters (3)"
+    assert page.locator("details.filters-fold").evaluate("el => el.open")
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/members", "/map", "/stats", "/good-practice", "/help"])
+def test_text_spacing_leaves_the_pages_without_sideways_scrolling(browser, live_server, path):
+    member = factories.make_member("Sankt Valentin am Haidersteig", country="AT")
+    factories.make_action(member, title="A very long title of a public-space action")
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 320, "height": 800}
+    )
+    page = context.new_page()
+    page.goto(path)
+    page.add_style_tag(content=TEXT_SPACING)
+    page.wait_for_timeout(100)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{path} is {width} px wide with the text spacing of WCAG 1.4.12"
+    context.close()
