@@ -14,7 +14,7 @@ def test_the_statement_has_every_section_of_the_eu_model(client):
     for heading in SECTIONS:
         assert f">{heading}</h2>" in html
     assert "partially compliant" in html and "EN 301 549" in html
-    assert "prepared on December 1, 2026" in html  # ACCESSIBILITY_ASSESSED_ON, in words
+    assert "prepared on 1 December 2026" in html  # ACCESSIBILITY_ASSESSED_ON, in words
     assert "in all its 24 languages" in html
 
 

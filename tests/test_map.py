@@ -222,7 +222,7 @@ def test_members_at_a_point(client, members):
                 "population": 1_024_621,
                 "population_text": "Population: 1,024,621",
                 "joined_on": koln.joined_on.isoformat(),
-                "joined_text": f"Member since {koln.joined_on:%b} {koln.joined_on.day}, "
+                "joined_text": f"Member since {koln.joined_on.day} {koln.joined_on:%b} "
                 f"{koln.joined_on.year}",
                 "actions": 1,
                 "actions_text": "1 published action",

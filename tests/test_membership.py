@@ -104,7 +104,7 @@ def test_register_confirm_apply_submit_approve_public_page(client, mailbox):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Köln" in html and "North Rhine-Westphalia" in html and "1,024,621" in html
-    assert "Mar 8, 2025" in html  # the date of the council decision is the joining date
+    assert "8 Mar 2025" in html  # the date of the council decision is the joining date
 
 
 def test_anonymous_is_sent_to_sign_in(client):

@@ -44,7 +44,7 @@ def test_due_soon_a_month_before_then_overdue_the_day_after(db, member, reps):
     assert keys() == [f"plan:{member.id}:2025-03-15:due-soon"]
     mails = outbox()
     assert sorted(m.recipient for m in mails) == sorted(r.email for r in reps)
-    assert "The action plan is due on Mar 15, 2025" in mails[0].body
+    assert "The action plan is due on 15 Mar 2025" in mails[0].body
     assert "0 are published so far" in mails[0].body
     assert f"/plans/{member.id}" in mails[0].body
     # Every later day up to the deadline: nothing new.
@@ -56,7 +56,7 @@ def test_due_soon_a_month_before_then_overdue_the_day_after(db, member, reps):
     assert report.reminders == 1
     assert keys()[-1] == f"plan:{member.id}:2025-03-15:overdue"
     overdue = outbox()[-1]
-    assert "was due on Mar 15, 2025 (1 day ago)" in overdue.body
+    assert "was due on 15 Mar 2025 (1 day ago)" in overdue.body
     assert reminders.send_reminders(date(2025, 3, 17)).reminders == 0
     assert len(outbox()) == 4
 
@@ -83,7 +83,7 @@ def test_progress_reminders_per_action_and_due_date(db, member):
     reminders.send_reminders(date(2025, 12, 11))  # a month before 2026-01-10
     assert len(keys()) == 3 and all(k.endswith(":2026-01-10:due-soon") for k in keys())
     body = outbox()[0].body
-    assert "A progress update on “Action 0” is due on Jan 10, 2026." in body
+    assert "A progress update on “Action 0” is due on 10 Jan 2026." in body
     assert "Completed" not in body and "Draft" not in body
     # One mail per representative carries all three.
     assert len(outbox()) == 2

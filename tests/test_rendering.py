@@ -4,7 +4,8 @@ write: the choice fields' markup (WTForms), whole numbers and dates (Babel)."""
 from datetime import date
 
 import pytest
-from flask_babel import force_locale, format_date, format_number
+from babel.dates import format_date as babel_format_date
+from flask_babel import force_locale, format_number
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -92,7 +93,15 @@ def test_numbers_babel_formats_itself(app, value):
 @pytest.mark.parametrize("language", ["en", "de", "fr", "pl", "it", "es", "el"])
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
 def test_dates_are_babels(app, language, day):
+    """Babel's dates of the language; English ones as British English writes them."""
+    cldr = "en_GB" if language == "en" else language
     with app.test_request_context(), force_locale(language):
-        assert nice_date(day) == format_date(day, "medium")
-        assert nice_date(day, "long") == format_date(day, "long")
+        assert nice_date(day) == babel_format_date(day, "medium", locale=cldr)
+        assert nice_date(day, "long") == babel_format_date(day, "long", locale=cldr)
     assert nice_date(None) == ""
+
+
+def test_english_dates_and_times_are_british(app):
+    with app.test_request_context(), force_locale("en"):
+        assert nice_date(date(2026, 12, 1)) == "1 Dec 2026"
+        assert nice_date(date(2026, 12, 1), "long") == "1 December 2026"

@@ -309,7 +309,7 @@ def test_the_jobs_run_shows_on_the_administrators_page(app, client, login):
     login(make_user(role="admin"))
     html = client.get("/admin/mail").get_data(as_text=True).replace("\u202f", " ")
     assert "Deadline reminders" in html and "2 reminder(s)" in html
-    assert "Dec 1, 2026, 3:05 AM UTC" in html
+    assert "1 Dec 2026, 03:05 UTC" in html
 
 
 @pytest.mark.parametrize("bad", ["3", "25:00", "03:5", "noon", ""])

@@ -7,7 +7,7 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app
-from flask_babel import format_datetime, format_number, get_locale
+from flask_babel import format_datetime, format_number, get_locale, get_timezone
 from jinja2 import pass_context
 
 from portal.core.countries import country_choices, country_name
@@ -26,11 +26,21 @@ def language_choices(codes) -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in codes]
 
 
+# The English of the EU institutions is British: dates as "1 Dec 2026", times on the 24-hour
+# clock (CLDR's plain "en" is American: "Dec 1, 2026", "11:51 PM").
+_FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def formatting_locale(language: str) -> str:
+    """The CLDR locale whose dates and times a language's pages use."""
+    return _FORMAT_LOCALES.get(language, language)
+
+
 @lru_cache(maxsize=16_384)
 def _date_text(value: date, fmt: str, language: str) -> str:
     # A list of 50 members shows 50 dates, most of them repeated from page to page: Babel's
     # formatting (about 30 µs each) is done once per date and language.
-    return babel_dates.format_date(value, fmt, locale=language)
+    return babel_dates.format_date(value, fmt, locale=formatting_locale(language))
 
 
 def nice_date(
@@ -38,9 +48,14 @@ def nice_date(
 ) -> str:
     if value is None:
         return ""
+    language = language or str(get_locale())
     if isinstance(value, datetime):
+        if language in _FORMAT_LOCALES:
+            return babel_dates.format_datetime(
+                value, fmt, tzinfo=get_timezone(), locale=formatting_locale(language)
+            )
         return format_datetime(value, fmt)
-    return _date_text(value, fmt, language or str(get_locale()))
+    return _date_text(value, fmt, language)
 
 
 @lru_cache(maxsize=64)
@@ -102,7 +117,7 @@ def _time_filter(context, value: datetime | None) -> str:
         return ""
     moment = value.astimezone(UTC) if value.tzinfo else value
     language = _language(context)
-    clock = babel_dates.format_time(moment, "short", locale=language)
+    clock = babel_dates.format_time(moment, "short", locale=formatting_locale(language))
     return f"{nice_date(moment.date(), 'medium', language)}, {clock} UTC"
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from portal.core.clock import today_utc
 from portal.core.countries import COUNTRIES
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
+from portal.core.templating import nice_date
 from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership.service import coordinators_of
@@ -130,7 +130,7 @@ def _check_new_date(due_on: date, ruled_due_on: date, new: date, field: str) -> 
     the rules gave."""
     if new <= due_on:
         raise ExtensionError(
-            _l("Please give a date after the deadline (%(date)s).", date=format_date(due_on)),
+            _l("Please give a date after the deadline (%(date)s).", date=nice_date(due_on)),
             field=field,
         )
     latest = add_months(ruled_due_on, max_months())
@@ -139,7 +139,7 @@ def _check_new_date(due_on: date, ruled_due_on: date, new: date, field: str) -> 
             _l(
                 "A deadline can be moved by %(num)d months at most, to %(date)s.",
                 num=max_months(),
-                date=format_date(latest),
+                date=nice_date(latest),
             ),
             field=field,
         )

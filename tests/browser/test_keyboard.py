@@ -86,6 +86,10 @@ def test_a_form_sent_back_with_errors_puts_the_focus_on_its_summary(page):
     page.goto(f"/actions/{action.id}")
     page.get_by_role("button", name="Save the update").click()  # nothing said: an error
     page.locator("#error-summary").wait_for()
+    # forms.js (deferred: it runs once the page is parsed) moves the focus there.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     assert focused(page)["id"] == "error-summary"
     # Its links lead to the fields.
     page.keyboard.press("Tab")
@@ -126,3 +130,47 @@ def test_text_spacing_leaves_the_pages_without_sideways_scrolling(browser, live_
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"{path} is {width} px wide with the text spacing of WCAG 1.4.12"
     context.close()
+
+
+def test_a_coordinator_approves_an_application_by_keyboard_only(page, mailbox):
+    coordinator = factories.make_coordinator("DE")
+    applicant = factories.make_user()
+    member = factories.make_member("Musterstadt", status="submitted", representatives=[applicant])
+    factories.make_council_decision(member)
+
+    page.goto("/account/login")
+    page.get_by_label("E-mail address").focus()
+    page.keyboard.type(coordinator.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(factories.PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/account/login/code")
+    page.keyboard.type(factories.totp_code(coordinator))  # the code field has the focus
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dashboard")
+    page.goto("/review")
+    tab_to(page, "Musterstadt")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/applications/{member.id}")
+    page.wait_for_load_state()
+    # The application is read first; the decision comes after it: Tab through to it.
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        assert now["outline"] != "none" and now["outlineWidth"] >= 2, now
+        if now["id"] == "decision-choice-0":
+            break
+    else:
+        raise AssertionError("the decision is not reached by Tab")
+    page.keyboard.press("Space")  # approve
+    page.keyboard.press("Tab")  # past the radio group, to the comment
+    page.keyboard.type("Welcome to the covenant.")
+    tab_to(page, "Send the decision")
+    page.keyboard.press("Enter")
+    page.get_by_text("Musterstadt").first.wait_for()
+    from portal.extensions import db
+    from portal.models import Member
+
+    db.session.expire_all()
+    assert db.session.get(Member, member.id).status == "approved"
+    assert mailbox.to(applicant.email)
