@@ -4,12 +4,14 @@ member on hold or lifting the hold through the one transition function.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.core.clock import today_utc
@@ -18,7 +20,7 @@ from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership.transitions import transition
-from portal.models import Action, DeadlineExtension, Member, User
+from portal.models import Action, DeadlineExtension, Member, Representation, User
 from portal.models.members import APPROVED, ON_HOLD
 from portal.pledges.deadlines import (
     ActionFacts,
@@ -128,6 +130,28 @@ def commitments_of_members(
         m.id: commitments(approved_on(m), by_member[m.id], current, today, extensions.get(m.id))
         for m in members
     }
+
+
+def members_with_commitments(today: date, batch: int = 500) -> Iterator[tuple[Member, Commitments]]:
+    """Every public member that has been approved, with its representatives loaded and what it
+    owes on `today`, read `batch` members at a time (the daily jobs: reminders, holds)."""
+    last_id = 0
+    while True:
+        members = list(
+            db.session.scalars(
+                select(Member)
+                .where(Member.is_public, Member.approved_at.is_not(None), Member.id > last_id)
+                .options(selectinload(Member.representatives).selectinload(Representation.user))
+                .order_by(Member.id)
+                .limit(batch)
+            )
+        )
+        if not members:
+            return
+        last_id = members[-1].id
+        states = commitments_of_members(members, today)
+        for member in members:
+            yield member, states[member.id]
 
 
 @dataclass

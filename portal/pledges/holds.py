@@ -32,18 +32,17 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.core.clock import today_utc
 from portal.core.transaction import atomic
 from portal.extensions import db
 from portal.membership.transitions import transition
-from portal.models import Member, ReminderSent, Representation
+from portal.models import Member, ReminderSent
 from portal.models.members import APPROVED, ON_HOLD
 from portal.pledges.deadlines import Commitments, Obligation
 from portal.pledges.followup import (
     commitments_for,
-    commitments_of_members,
+    members_with_commitments,
     tell_representatives,
 )
 
@@ -79,27 +78,9 @@ def apply_holds(today: date | None = None) -> HoldReport:
     """Warn, hold and reinstate as the rules say, one transaction per member."""
     today = today or today_utc()
     report = HoldReport()
-    last_id = 0
-    while True:
-        members = list(
-            db.session.scalars(
-                select(Member)
-                .where(
-                    Member.status.in_((APPROVED, ON_HOLD)),
-                    Member.approved_at.is_not(None),
-                    Member.id > last_id,
-                )
-                .options(selectinload(Member.representatives).selectinload(Representation.user))
-                .order_by(Member.id)
-                .limit(BATCH)
-            )
-        )
-        if not members:
-            return report
-        last_id = members[-1].id
-        states = commitments_of_members(members, today)
-        for member in members:
-            _apply_to(member, states[member.id], today, report)
+    for member, commitments in members_with_commitments(today, BATCH):
+        _apply_to(member, commitments, today, report)
+    return report
 
 
 def _apply_to(member: Member, c: Commitments, today: date, report: HoldReport) -> None:

@@ -18,15 +18,14 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
 from portal.extensions import db
-from portal.models import Member, ReminderSent, Representation
+from portal.models import Member, ReminderSent
 from portal.pledges.deadlines import Obligation
-from portal.pledges.followup import commitments_of_members, rules
+from portal.pledges.followup import members_with_commitments, rules
 
 BATCH = 500
 
@@ -60,32 +59,11 @@ def due_reminders(member_id: int, obligations: list[Obligation], today: date) ->
 def send_reminders(today: date) -> RunReport:
     """Queue today's new reminders in the outbox, one transaction per member."""
     report = RunReport()
-    last_id = 0
-    while True:
-        members = list(
-            db.session.scalars(
-                select(Member)
-                .where(
-                    Member.is_public,
-                    Member.approved_at.is_not(None),
-                    Member.id > last_id,
-                )
-                .options(selectinload(Member.representatives).selectinload(Representation.user))
-                .order_by(Member.id)
-                .limit(BATCH)
-            )
+    for member, commitments in members_with_commitments(today, BATCH):
+        _remind_member(
+            member, due_reminders(member.id, commitments.obligations, today), today, report
         )
-        if not members:
-            return report
-        last_id = members[-1].id
-        states = commitments_of_members(members, today)
-        for member in members:
-            _remind_member(
-                member,
-                due_reminders(member.id, states[member.id].obligations, today),
-                today,
-                report,
-            )
+    return report
 
 
 def _already_sent(reminders: list[Reminder]) -> set[str]:
