@@ -170,3 +170,63 @@ def test_a_coordinator_approves_an_application_by_keyboard_only(page, mailbox):
     db.session.expire_all()
     assert db.session.get(Member, member.id).status == "approved"
     assert mailbox.to(applicant.email)
+
+
+def tab_until(page, field_id: str, limit: int = 60) -> None:
+    """Press Tab until the field `field_id` has the focus; each stop shows a visible focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        assert now["outline"] != "none" and now["outlineWidth"] >= 2, (field_id, now)
+        if now["id"] == field_id:
+            return
+    raise AssertionError(f"#{field_id} not reached by Tab")
+
+
+def test_an_officer_applies_for_a_municipality_by_keyboard_only(page, tmp_path):
+    officer = factories.make_user()
+    pdf = tmp_path / "council-decision.pdf"
+    pdf.write_bytes(factories.pdf_bytes())
+    sign_in_by_keyboard(page, officer)
+    page.goto("/apply")
+    # The country first (the place search looks in it), then the name.
+    page.locator("#country").focus()
+    page.keyboard.type("Austria")
+    tab_until(page, "name")
+    page.keyboard.type("Graz")
+    page.keyboard.press("Escape")  # the place suggestions close; the name is typed by hand
+    typed = {
+        "region": "Styria",
+        "population": "291072",
+        "latitude": "47.06667",
+        "longitude": "15.45",
+        "website": "https://www.graz.example.at",
+        "mayor_name": "Elke Mayor",
+    }
+    for field_id, text in typed.items():
+        tab_until(page, field_id)
+        page.keyboard.type(text)
+    # The date's parts come in the order of the browser's own language: day or month first.
+    tab_until(page, "council_decision_date")
+    page.keyboard.type("03082025")
+    if page.input_value("#council_decision_date") != "2025-03-08":
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.type("08032025")
+    assert page.input_value("#council_decision_date") == "2025-03-08"
+    tab_until(page, "council_decision")
+    page.locator("#council_decision").set_input_files(str(pdf))  # the browser's own chooser
+    page.locator("#council_decision").focus()  # where the chooser gives the focus back
+    for field_id, text in {
+        "contact_name": "Konrad Contact",
+        "contact_email": "konrad.contact@graz.example.at",
+        "contact_phone": "+43 316 8720",
+    }.items():
+        tab_until(page, field_id)
+        page.keyboard.type(text)
+    tab_until(page, "accept_commitments")
+    page.keyboard.press("Space")
+    tab_to(page, "Submit application")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name="Application of Graz").wait_for()
+    assert "Submitted" in page.locator("main").inner_text()

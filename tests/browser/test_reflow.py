@@ -45,3 +45,16 @@ def test_public_pages_reflow_at_320_pixels_in_long_worded_languages(browser, liv
             assert width <= 1280, f"{language} {path} is {width} px wide at 1280"
     finally:
         context.close()
+
+
+def test_public_pages_at_200_percent_zoom(page, live_server):
+    """A 1280 x 800 screen zoomed to 200 % is a 640 x 400 CSS viewport (WCAG 1.4.4): the
+    pages fit its width and show their main heading."""
+    member = factories.make_member("Musterstadt an der Langen Brücke", country="DE")
+    factories.make_action(member)
+    page.set_viewport_size({"width": 640, "height": 400})
+    for path in [*PAGES, f"/members/{member.slug}", "/help", "/account/login"]:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 640, f"{path} is {width} px wide at 200 %"
+        assert page.locator("main h1").first.is_visible(), path
