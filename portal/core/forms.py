@@ -13,12 +13,13 @@ as the directory's GET filters) check every field they bind, whatever the form d
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, FloatField, IntegerField, PasswordField, StringField
 from wtforms.fields import TextAreaField
-from wtforms.validators import NumberRange, StopValidation
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 
 from portal.core.errors import UserFacingError
 from portal.core.inputs import is_decimal_number, marked, text_problem, whole_number
@@ -126,3 +127,41 @@ def show_error(form, error: UserFacingError) -> None:
             form.form_errors.append(message)
         else:
             field.errors = [*field.errors, message]
+
+
+_HOST = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
+
+
+class WebAddress:
+    """A web site's address on a public host name (or nothing): https only, or http too.
+
+    The value is kept without the spaces around it."""
+
+    def __init__(self, https_only: bool = False):
+        self.schemes = ("https",) if https_only else ("http", "https")
+        self.message = (
+            _l("Enter the full address of the website, starting with https://.")
+            if https_only
+            else _l("Enter the full address of the website, starting with https:// or http://.")
+        )
+
+    def __call__(self, form, field) -> None:
+        value = (field.data or "").strip()
+        field.data = value
+        if not value:
+            return
+        if any(ch.isspace() for ch in value):
+            raise ValidationError(self.message)
+        try:
+            parts = urlsplit(value)
+            port_ok = parts.port is None or parts.port > 0
+            host = (parts.hostname or "").encode("idna").decode("ascii")
+        except (ValueError, UnicodeError) as exc:
+            raise ValidationError(self.message) from exc
+        if parts.scheme not in self.schemes or "@" in parts.netloc or not port_ok:
+            raise ValidationError(self.message)
+        if not _HOST.match(host):
+            raise ValidationError(self.message)

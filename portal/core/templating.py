@@ -7,7 +7,7 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app
-from flask_babel import format_datetime, format_number, get_locale, get_timezone
+from flask_babel import format_number, get_locale, get_timezone
 from jinja2 import pass_context
 
 from portal.core.countries import country_choices, country_name
@@ -49,12 +49,10 @@ def nice_date(
     if value is None:
         return ""
     language = language or str(get_locale())
-    if isinstance(value, datetime):
-        if language in _FORMAT_LOCALES:
-            return babel_dates.format_datetime(
-                value, fmt, tzinfo=get_timezone(), locale=formatting_locale(language)
-            )
-        return format_datetime(value, fmt)
+    if isinstance(value, datetime):  # in the user's time zone, as Flask-Babel's would be
+        return babel_dates.format_datetime(
+            value, fmt, tzinfo=get_timezone(), locale=formatting_locale(language)
+        )
     return _date_text(value, fmt, language)
 
 

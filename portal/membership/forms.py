@@ -2,7 +2,6 @@
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -29,7 +28,7 @@ from wtforms.validators import (
 
 from portal.core.countries import country_choices
 from portal.core.folding import fold
-from portal.core.forms import PortalForm
+from portal.core.forms import PortalForm, WebAddress
 from portal.core.inputs import MAX_ID, whole_number
 from portal.membership import documents
 from portal.membership.documents import NO_DOCUMENT
@@ -88,33 +87,6 @@ def decision_date_in_range(form, field):
 def has_letters(form, field):
     if field.data and not fold(field.data):
         raise ValidationError(_l("Enter the municipality's name in letters."))
-
-
-_HOST = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-    r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
-)
-
-
-def web_address(form, field):
-    """An http or https address of a web site on a public host name."""
-    value = (field.data or "").strip()
-    if not value:
-        return
-    message = _l("Enter the full address of the website, starting with https:// or http://.")
-    if any(ch.isspace() for ch in value):
-        raise ValidationError(message)
-    try:
-        parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-        host = (parts.hostname or "").encode("idna").decode("ascii")
-    except (ValueError, UnicodeError) as exc:
-        raise ValidationError(message) from exc
-    if parts.scheme not in ("http", "https") or "@" in parts.netloc or not port_ok:
-        raise ValidationError(message)
-    if not _HOST.match(host):
-        raise ValidationError(message)
-    field.data = value
 
 
 def pdf_document(form, field):
@@ -198,7 +170,7 @@ class ApplicationForm(PortalForm):
     )
     website = URLField(
         _l("Website"),
-        validators=[RequiredToSubmit(), Length(max=300), web_address],
+        validators=[RequiredToSubmit(), Length(max=300), WebAddress()],
         description=_l("The municipality's own website, for example https://www.stadt-koeln.de"),
     )
     mayor_name = StringField(

@@ -56,11 +56,15 @@ def obligation_for(member: Member, key: str, today: date | None = None) -> Oblig
     return commitments_for(member, today).find(member.id, key)
 
 
+def _deadline_words(kind: str, action_title: str):
+    if kind == PLAN:
+        return _l("the action plan")
+    return _l("the progress update on “%(title)s”", title=action_title)
+
+
 def describe(obligation: Obligation):
     """What the deadline is, in words: the action plan or a progress update on one action."""
-    if obligation.kind == PLAN:
-        return _l("the action plan")
-    return _l("the progress update on “%(title)s”", title=obligation.action_title)
+    return _deadline_words(obligation.kind, obligation.action_title)
 
 
 @atomic
@@ -196,10 +200,7 @@ def decide_extension(
 
 def describe_request(extension: DeadlineExtension):
     """What the request is about, in words."""
-    if extension.kind == PLAN:
-        return _l("the action plan")
-    title = extension.action.title if extension.action is not None else ""
-    return _l("the progress update on “%(title)s”", title=title)
+    return _deadline_words(extension.kind, extension.action.title if extension.action else "")
 
 
 @dataclass

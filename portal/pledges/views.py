@@ -21,7 +21,7 @@ from portal.membership.transitions import TransitionError
 from portal.models import Action, Member
 from portal.models.pledges import IN_PROGRESS, DeadlineExtension
 from portal.models.publicdata import ACTIONS, list_scopes, member_scope
-from portal.pledges import catalog, extensions, followup, service
+from portal.pledges import catalog, extensions, followup, monitoring, service
 from portal.pledges.forms import (
     ActionForm,
     CancelForm,
@@ -46,7 +46,15 @@ def pledges_public(member: Member) -> dict:
     """What the public member page shows of the member's actions and commitments."""
     actions = service.public_actions(member)
     # The commitments count the same published actions: no second query for them.
-    return {"actions": actions, "commitments": followup.commitments_with(member, actions)}
+    commitments = followup.commitments_with(member, actions)
+    counts = monitoring.action_counts(actions)
+    return {
+        "actions": actions,
+        "commitments": commitments,
+        "counts": counts,
+        "plan_status": monitoring.plan_status(commitments, counts),
+        "quarters": monitoring.reports_per_quarter(actions),
+    }
 
 
 @bp.app_template_global()

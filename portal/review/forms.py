@@ -1,9 +1,6 @@
 """Forms of the review pages: the decision on an application, a member's status, list filters,
 and a country's helpdesk address."""
 
-import re
-from urllib.parse import urlsplit
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
@@ -19,7 +16,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 
 from portal.core.countries import country_name
 from portal.core.folding import fold
-from portal.core.forms import PortalForm
+from portal.core.forms import PortalForm, WebAddress
 from portal.core.inputs import MAX_ID, whole_number
 from portal.membership.transitions import COMMENT_REQUIRED
 from portal.models.members import MEMBER_STATUSES, Decision, MemberAction, MemberStatus
@@ -128,31 +125,6 @@ class MembersFilterForm(QueueFilterForm):
             raise ValidationError(_l("Write a part of the name with a letter or a digit."))
 
 
-_HOST = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-    r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
-)
-
-
-def _https_address(form, field):
-    """An https address of a web site on a public host name (or nothing)."""
-    value = (field.data or "").strip()
-    field.data = value
-    if not value:
-        return
-    message = _l("Enter the full address of the website, starting with https://.")
-    if any(ch.isspace() for ch in value):
-        raise ValidationError(message)
-    try:
-        parts = urlsplit(value)
-        port_ok = parts.port is None or parts.port > 0
-        host = (parts.hostname or "").encode("idna").decode("ascii")
-    except (ValueError, UnicodeError) as exc:
-        raise ValidationError(message) from exc
-    if parts.scheme != "https" or "@" in parts.netloc or not port_ok or not _HOST.match(host):
-        raise ValidationError(message)
-
-
 class HelpdeskForm(PortalForm):
     """A country's helpdesk address, shown on the public help page: an office, never a person.
 
@@ -174,5 +146,5 @@ class HelpdeskForm(PortalForm):
     website = URLField(
         _l("Website (optional)"),
         description=_l("A page of the national coordination, starting with https://."),
-        validators=[Length(max=300), _https_address],
+        validators=[Length(max=300), WebAddress(https_only=True)],
     )
