@@ -79,3 +79,20 @@ def test_an_anonymous_visit_makes_no_session(client):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "Set-Cookie" not in response.headers, path
+
+
+@pytest.mark.parametrize(
+    ("language", "population"),
+    [
+        ("en", "1,234,567"),
+        ("de", "1.234.567"),
+        ("fr", "1\u202f234\u202f567"),
+        ("pl", "1\xa0234\xa0567"),
+    ],
+)
+def test_the_home_pages_figures_are_written_as_the_language_writes_numbers(
+    client, language, population
+):
+    make_member("Grossstadt", country="DE", population=1_234_567)
+    html = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert f"<strong>{population}</strong>" in html
