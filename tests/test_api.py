@@ -263,6 +263,7 @@ def test_one_member_with_published_actions_and_progress(client):
         title="Bollards at Place Bellecour",
         category="security_by_design",
         budget_eur=120000,
+        language="fr",
     )
     factories.make_update(
         action,
@@ -277,6 +278,7 @@ def test_one_member_with_published_actions_and_progress(client):
         text="Half installed.",
         reported_on=date(2025, 6, 1),
         author_id=author.id,
+        language="",  # written before the portal asked
     )
     factories.make_action(member, title="Secret draft", published=False)
 
@@ -288,18 +290,21 @@ def test_one_member_with_published_actions_and_progress(client):
     published = body["published_actions"][0]
     assert published["budget_eur"] == 120000
     assert published["percent_complete"] == 60
+    assert published["language"] == "fr"
     assert published["updates"] == [
         {
             "reported_on": "2025-02-01",
             "text": "Tender published.",
             "percent_complete": 20,
             "status": "in_progress",
+            "language": "en",
         },
         {
             "reported_on": "2025-06-01",
             "text": "Half installed.",
             "percent_complete": 60,
             "status": "in_progress",
+            "language": None,
         },
     ]
     assert "Reporter Person" not in response.get_data(as_text=True)

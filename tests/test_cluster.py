@@ -222,7 +222,7 @@ def test_a_change_made_through_one_process_shows_at_once_on_the_other(cluster):
     assert public.get(1, member_page_path).text == before.text  # now kept in process 1's cache
 
     action_path = re.search(
-        r'<a href="(/actions/\d+)">' + re.escape(title) + "</a>", plan_page
+        r'<a href="(/actions/\d+)"[^>]*>' + re.escape(title) + "</a>", plan_page
     ).group(1)
     unpublished = visitor.post_form(0, action_path, {}, action=f"{action_path}/unpublish")
     assert unpublished.status_code == 302

@@ -63,6 +63,10 @@ def _schemas() -> dict:
         "actions": {"type": "integer", "minimum": 0, "description": "Published actions."},
         "url": {"type": "string", "format": "uri", "description": "The member's public page."},
     }
+    written_in = _nullable(
+        "string",
+        description="The language the texts are written in (ISO 639-1); null where not known.",
+    )
     action_properties = {
         "id": {"type": "integer"},
         "title": {"type": "string"},
@@ -77,6 +81,7 @@ def _schemas() -> dict:
         "budget_eur": _nullable("number", minimum=0),
         "good_practice": {"type": "boolean"},
         "last_progress_on": _nullable("string", format="date"),
+        "language": written_in,
     }
 
     def closed(properties: dict, description: str = "") -> dict:
@@ -112,6 +117,7 @@ def _schemas() -> dict:
                 "text": {"type": "string"},
                 "percent_complete": {"type": "integer", "minimum": 0, "maximum": 100},
                 "status": {"type": "string", "enum": list(ACTION_STATUSES)},
+                "language": written_in,
             },
             "A progress report on an action (its author is not public).",
         ),

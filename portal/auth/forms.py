@@ -1,10 +1,11 @@
 """Forms for accounts."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalise_password
+from portal.core.fields import SelectField
 from portal.core.forms import PortalForm
 
 _EMAIL = Email(check_deliverability=False, message=_l("This is not an e-mail address."))
@@ -89,7 +90,7 @@ class AccountForm(PortalForm):
         description=_l("The portal's pages and the e-mails we send you use this language."),
     )
 
-    def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, languages: list[tuple[str, str, dict]], **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = languages
 

@@ -19,7 +19,7 @@ from portal.auth.forms import AccountForm, EmailForm, LoginForm, RegisterForm, S
 from portal.auth.people import person_label
 from portal.core.forms import show_error
 from portal.core.links import is_local_url
-from portal.core.templating import language_choices
+from portal.core.templating import language_options
 from portal.extensions import limiter
 
 # Every page names people through this filter, so an erased account reads as a pseudonym.
@@ -134,7 +134,7 @@ def set_password(token: str):
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def account():
-    languages = language_choices(current_app.config["LANGUAGES"])
+    languages = language_options(current_app.config["LANGUAGES"])
     saved = {
         "name": current_user.name,
         "locale": current_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],

@@ -25,6 +25,11 @@ def select_locale() -> str:
     )
 
 
+def is_language(code: str | None) -> bool:
+    """Whether `code` is one of the languages the portal offers (LANGUAGES)."""
+    return bool(code) and code in current_app.config["LANGUAGES"]
+
+
 def per_language(name: str, build: Callable[[], T], language: str | None = None) -> T:
     """What `build()` makes of translated strings (a table of names, a list of choices), made
     once per language. With `language`, its table if made already; a table is only ever built

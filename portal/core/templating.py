@@ -9,6 +9,7 @@ from babel import numbers as babel_numbers
 from flask import Flask, current_app
 from flask_babel import format_number, get_locale, get_timezone
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from portal.core.countries import country_choices, country_name
 from portal.models.members import MemberStatus
@@ -24,6 +25,12 @@ def language_name(code: str) -> str:
 
 def language_choices(codes) -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in codes]
+
+
+def language_options(codes) -> list[tuple[str, str, dict]]:
+    """A select's choices of languages, each named in itself and marked as that language (a
+    screen reader says "polski" as Polish)."""
+    return [(code, name, {"lang": code}) for code, name in language_choices(codes)]
 
 
 # The English of the EU institutions is British: dates as "1 Dec 2026", times on the 24-hour
@@ -124,12 +131,31 @@ def _number_filter(context, value) -> str:
     return number_text(value, _language(context))
 
 
+def lang_attribute(code: str | None) -> Markup:
+    """` lang="de"` for text that people wrote in a language the portal knows, so that a
+    reader's screen reader and the browser's hyphenation treat it as that language; nothing
+    where it is not known (the text then takes the page's language)."""
+    if code and code in current_app.config["LANGUAGES"]:
+        return Markup(' lang="%s"') % code
+    return Markup("")
+
+
+def written_in(text: str, code: str | None) -> Markup:
+    """Text that people wrote, inside a sentence of the page's: a span with its language."""
+    attribute = lang_attribute(code)
+    if not attribute:
+        return escape(text)
+    return Markup("<span%s>%s</span>") % (attribute, text)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["country"] = _country_filter
     app.jinja_env.filters["date"] = _date_filter
     app.jinja_env.filters["moment"] = _time_filter
     app.jinja_env.filters["number"] = _number_filter
     app.jinja_env.filters["numberformat"] = _number_filter  # Flask-Babel's name for it
+    app.jinja_env.filters["lang_attr"] = lang_attribute
+    app.jinja_env.filters["written_in"] = written_in
     app.jinja_env.globals["page_window"] = page_window
     app.jinja_env.globals["country_choices"] = country_choices
     # The states and roles, so templates compare with them and show their labels.

@@ -437,6 +437,7 @@ def _build(
         percent_complete=0,
         budget_eur=Decimal(budget) if budget is not None else None,
         partners=partners,
+        language="en",  # the demo's texts are English
         created_by_id=author.id if author else None,
         created_at=at(created_on, 9),
         updated_at=at(last_on, 16),
@@ -473,6 +474,7 @@ def _build(
                 author_id=author.id if author else None,
                 reported_on=day,
                 text=rng.choice(UPDATE_TEXTS[status]),
+                language="en",
                 percent_complete=percent,
                 status=status,
                 created_at=at(day, 15),

@@ -324,6 +324,7 @@ class _Plan:
                 "percent_complete": reports[-1][0]["percent_complete"] if reports else 0,
                 "budget_eur": rng.choice((None, 15000, 40000, 120000, 350000, 1200000)),
                 "partners": "",
+                "language": "en",
                 "published": True,
                 "published_at": self.stamp(published_on),
                 "good_practice": status == COMPLETED and rng.random() < 0.05,
@@ -363,6 +364,7 @@ class _Plan:
                 "text": "Completed and handed over." if done else rng.choice(UPDATE_TEXTS),
                 "percent_complete": 100 if done else min(95, 20 * n + rng.randint(0, 30)),
                 "status": COMPLETED if done else IN_PROGRESS,
+                "language": "en",
                 "created_at": self.stamp(reported),
             }
             rows.append((row, reported))

@@ -45,6 +45,7 @@ ACTION_COLUMNS = (
     Action.budget_eur,
     Action.good_practice,
     Action.last_progress_on,
+    Action.language,
 )
 
 # Progress updates in public: never their author.
@@ -54,6 +55,7 @@ UPDATE_COLUMNS = (
     ProgressUpdate.text,
     ProgressUpdate.percent_complete,
     ProgressUpdate.status,
+    ProgressUpdate.language,
 )
 
 
@@ -94,6 +96,7 @@ def action_record(row: Row, spaces: list[str], funding: list[str]) -> dict:
         "budget_eur": float(budget) if budget is not None else None,
         "good_practice": bool(row.good_practice),
         "last_progress_on": iso(row.last_progress_on),
+        "language": row.language or None,
     }
 
 
@@ -103,6 +106,7 @@ def update_record(row: Row) -> dict:
         "text": row.text,
         "percent_complete": row.percent_complete,
         "status": row.status,
+        "language": row.language or None,
     }
 
 

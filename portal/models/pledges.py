@@ -59,6 +59,8 @@ class Action(Base):
     percent_complete: Mapped[int] = mapped_column(Integer, default=0)
     budget_eur: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     partners: Mapped[str] = mapped_column(Text, default="")
+    # The language of the title, description and partners (a code of LANGUAGES; "" = not known).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     good_practice: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -127,6 +129,7 @@ class ProgressUpdate(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reported_on: Mapped[date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     percent_complete: Mapped[int] = mapped_column(Integer)
     status: Mapped[ActionStatus] = mapped_column(EnumString(ActionStatus))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -82,6 +82,7 @@ class ActionFacts:
     status: str
     published: bool
     last_progress_on: date | None
+    language: str = ""  # that of the title; "" where not known
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Obligation:
     met: bool = False
     action_id: int | None = None
     action_title: str = ""
+    action_language: str = ""  # the language of the action's title
     have: int = 0  # plan: published actions so far
     need: int = 0  # plan: the minimum
     original_due_on: date | None = None  # the due date before a granted extension
@@ -261,6 +263,7 @@ def progress_obligations(
                 due_on=add_months(a.last_progress_on, rules.progress_months),
                 action_id=a.id,
                 action_title=a.title,
+                action_language=a.language,
             ),
             extensions or {},
         )

@@ -36,6 +36,7 @@ _FACT_COLUMNS = (
     Action.id,
     Action.member_id,
     Action.title,
+    Action.language,
     Action.status,
     Action.published,
     Action.last_progress_on,
@@ -57,6 +58,7 @@ def _facts(row) -> ActionFacts:
         status=row.status,
         published=row.published,
         last_progress_on=row.last_progress_on,
+        language=row.language,
     )
 
 

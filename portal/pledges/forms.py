@@ -4,6 +4,8 @@ The forms parse and bound the input; the domain rules (date order, budget, lists
 portal.pledges.service, whose messages the views put next to the fields.
 """
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -11,16 +13,16 @@ from wtforms import (
     DecimalField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.core.fields import MultiCheckboxField
+from portal.core.fields import MultiCheckboxField, SelectField
 from portal.core.forms import PortalForm
 from portal.core.inputs import MAX_ID, whole_number
 from portal.core.once import FormTokenField
+from portal.core.templating import language_options
 from portal.pledges import catalog
 from portal.pledges.service import (
     COMMENT_MAX,
@@ -33,6 +35,19 @@ from portal.pledges.service import (
 )
 
 NOT_A_DATE = _l("Give a date as YYYY-MM-DD.")
+
+
+def _written_in(description) -> SelectField:
+    # Not sent (a form from before the portal asked): the page's language, as on a new form.
+    return SelectField(_l("Written in"), description=description)
+
+
+def _offer_languages(field: SelectField, default: str | None) -> None:
+    """The portal's languages, each named in itself; before a submit, `default` (else the
+    language of the page) is the one chosen."""
+    field.choices = language_options(current_app.config["LANGUAGES"])
+    if not field.raw_data:
+        field.data = default or str(get_locale())
 
 
 class ActionForm(PortalForm):
@@ -67,6 +82,12 @@ class ActionForm(PortalForm):
         validators=[Optional(), Length(max=PARTNERS_MAX)],
         description=_l("For example the private operators, services or associations involved."),
     )
+    language = _written_in(
+        _l(
+            "The language of the title, description and partners, so that readers and their "
+            "screen readers know it."
+        )
+    )
     publish = BooleanField(_l("Publish it now on the member's public page"))
     form_token = FormTokenField()
 
@@ -75,6 +96,7 @@ class ActionForm(PortalForm):
         self.category.choices = [("", _l("Choose a category"))] + catalog.category_choices()
         self.spaces.choices = catalog.space_choices()
         self.funding.choices = catalog.funding_choices()
+        _offer_languages(self.language, None)
 
     def to_data(self) -> ActionData:
         return ActionData(
@@ -87,6 +109,7 @@ class ActionForm(PortalForm):
             budget_eur=self.budget_eur.data,
             funding_sources=list(self.funding.data or []),
             partners=self.partners.data or "",
+            language=self.language.data or "",
         )
 
     def fill_from(self, action) -> None:
@@ -99,6 +122,7 @@ class ActionForm(PortalForm):
         self.budget_eur.data = action.budget_eur
         self.funding.data = action.funding_sources
         self.partners.data = action.partners
+        self.language.data = action.language or str(get_locale())
 
 
 class ProgressForm(PortalForm):
@@ -117,10 +141,12 @@ class ProgressForm(PortalForm):
         validators=[InputRequired(), Length(max=UPDATE_TEXT_MAX)],
         description=_l("Shown on the member's public page if the action is published."),
     )
+    language = _written_in(_l("The language the update is written in."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, written_in: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = catalog.progress_status_choices()
+        _offer_languages(self.language, written_in)
 
 
 class CancelForm(PortalForm):

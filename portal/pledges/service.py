@@ -26,6 +26,7 @@ from portal import permissions
 from portal.core import audit, once
 from portal.core.clock import today_utc
 from portal.core.countries import COUNTRY_CODES
+from portal.core.i18n import is_language
 from portal.core.links import external_url
 from portal.core.mail.outbox import queue_mail
 from portal.core.transaction import atomic
@@ -77,6 +78,8 @@ class ActionData:
     budget_eur: Decimal | None = None
     funding_sources: list[str] = field(default_factory=list)
     partners: str = ""
+    # The language the texts are written in (a code of LANGUAGES); "" where not known.
+    language: str = ""
 
 
 def check_action_data(data: ActionData) -> None:
@@ -124,6 +127,8 @@ def check_action_data(data: ActionData) -> None:
             errors["budget_eur"] = _l("This budget is too large.")
     if len(data.partners) > PARTNERS_MAX:
         errors["partners"] = _l("Use at most %(max)d characters.", max=PARTNERS_MAX)
+    if data.language and not is_language(data.language):
+        errors["language"] = _l("Choose a language from the list.")
     if errors:
         raise InvalidInput(errors)
 
@@ -138,6 +143,7 @@ def _apply(action: Action, data: ActionData) -> None:
         None if data.budget_eur is None else data.budget_eur.quantize(Decimal("0.01"))
     )
     action.partners = data.partners
+    action.language = data.language
     spaces = set(data.space_kinds)
     action.spaces = [s for s in action.spaces if s.kind in spaces] + [
         ActionSpace(kind=k) for k in sorted(spaces - set(action.space_kinds))
@@ -242,8 +248,10 @@ def add_progress(
     status: str,
     today: date | None = None,
     form_token: str | None = None,
+    language: str | None = None,
 ) -> ProgressUpdate:
-    """Record a progress update; the action's status and percentage follow it."""
+    """Record a progress update; the action's status and percentage follow it. `language` is
+    the one its text is written in; by default the action's own."""
     permissions.require(permissions.can_manage_actions(actor, action.member))
     once.claim(form_token, "progress")
     today = today or today_utc()
@@ -257,6 +265,10 @@ def add_progress(
         errors["text"] = _l("Use at most %(max)d characters.", max=UPDATE_TEXT_MAX)
     if status not in PROGRESS_STATUSES:
         errors["status"] = _l("Choose a status from the list.")
+    if language is None:
+        language = action.language
+    elif language and not is_language(language):
+        errors["language"] = _l("Choose a language from the list.")
     if percent is None or not 0 <= percent <= 100:
         errors["percent_complete"] = _l("Give a percentage from 0 to 100.")
     elif status == COMPLETED and percent != 100:
@@ -270,6 +282,7 @@ def add_progress(
         author_id=actor.id,
         reported_on=reported_on,
         text=text,
+        language=language,
         percent_complete=percent,
         status=status,
     )
@@ -290,9 +303,14 @@ def _follow_latest_update(action: Action) -> None:
 
 @atomic
 def cancel_action(
-    actor: User, action: Action, reason: str, today: date | None = None
+    actor: User,
+    action: Action,
+    reason: str,
+    today: date | None = None,
+    language: str | None = None,
 ) -> ProgressUpdate:
-    """Cancel an action; the reason is kept in its progress history."""
+    """Cancel an action; the reason is kept in its progress history, written in `language`
+    (by default the action's)."""
     permissions.require(permissions.can_manage_actions(actor, action.member))
     today = today or today_utc()
     if action.status == CANCELLED:
@@ -307,6 +325,7 @@ def cancel_action(
         author_id=actor.id,
         reported_on=max(today, latest) if latest else today,
         text=reason,
+        language=language if is_language(language) else action.language,
         percent_complete=action.percent_complete,
         status=CANCELLED,
     )

@@ -117,6 +117,7 @@ def _action_page(action: Action, status: int = 200, **forms):
         reported_on=today_utc(),
         status=action.status if action.status in catalog.PROGRESS_STATUSES else IN_PROGRESS,
         percent_complete=action.percent_complete,
+        written_in=action.language,
     )
     commitments = followup.commitments_for(action.member)
     return (
@@ -340,6 +341,7 @@ def add_progress(action_id: int):
                 form.percent_complete.data,
                 form.status.data,
                 form_token=form.form_token.data,
+                language=form.language.data,
             )
         except AlreadySent as exc:
             flash(exc.message, "info")
@@ -363,7 +365,9 @@ def cancel_action(action_id: int):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            service.cancel_action(current_user, action, form.reason.data)
+            service.cancel_action(
+                current_user, action, form.reason.data, language=str(get_locale())
+            )
         except service.InvalidInput as exc:
             show_error(form, exc)
         except service.PledgeError as exc:
