@@ -4,9 +4,15 @@ It only renders the fields and shows back what was asked; portal.directory.query
 checks the values, and its errors are put next to the fields here.
 """
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 
+from flask import get_template_attribute
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SearchField, StringField
 
@@ -98,3 +104,39 @@ class DirectoryForm(Form):
                 self.form_errors.append(error.message)
             else:
                 target.errors = [*target.errors, error.message]
+
+
+# ---- The filter form as HTML, written once per address and language -------------------------
+# The form shows back what the address asks and its choices are fixed lists (countries, bands,
+# categories, states, years up to this one), never the data: the same address in the same
+# language gives the same HTML, whatever the members. So each process writes it once and keeps
+# the most recently asked FILTER_FORMS_KEPT of them; it is not a cache of public data and needs
+# no renewal when the data changes (a page with the caches off still reads its data afresh).
+FILTER_FORMS_KEPT = 512
+_filter_forms: OrderedDict[tuple, Markup] = OrderedDict()
+_filter_forms_lock = threading.Lock()
+
+
+def filter_form_html(
+    args: MultiDict, filters, make_form: Callable[[], "DirectoryForm"], **macro_args
+) -> Markup:
+    """The `member_filters` macro (templates/_macros/member_filters.html) for these address
+    parameters: `filters` are what portal.directory.query read from them (their errors shown
+    next to the fields), `make_form` makes the page's DirectoryForm, and `macro_args` are the
+    macro's endpoint, class_, label, button and with_sort (the endpoint tells the pages apart)."""
+    asked = tuple(sorted((name, tuple(values)) for name, values in args.lists()))
+    key = (asked, tuple(sorted(macro_args.items())), str(get_locale()), date.today().year)
+    with _filter_forms_lock:
+        html = _filter_forms.get(key)
+        if html is not None:
+            _filter_forms.move_to_end(key)
+            return html
+    form = make_form()
+    form.show_errors(filters.errors)
+    member_filters = get_template_attribute("_macros/member_filters.html", "member_filters")
+    html = Markup(member_filters(form, filters, **macro_args))  # noqa: S704 (autoescaped macro output)
+    with _filter_forms_lock:
+        _filter_forms[key] = html
+        while len(_filter_forms) > FILTER_FORMS_KEPT:
+            _filter_forms.popitem(last=False)
+    return html

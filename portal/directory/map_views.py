@@ -25,7 +25,7 @@ from portal.core.inputs import decimal_number
 from portal.core.pages import AGGREGATE, cached_for_visitors
 from portal.core.templating import nice_date, number_text
 from portal.directory import map_data
-from portal.directory.forms import DirectoryForm
+from portal.directory.forms import DirectoryForm, filter_form_html
 from portal.directory.query import ALL_STATUSES, PARAMETERS, parse_filters, unknown_parameters
 from portal.models.members import MemberStatus
 from portal.pledges.catalog import CATEGORIES
@@ -58,11 +58,19 @@ def member_map():
     outlines_url = url_for("map.outlines")
 
     def render_content() -> str:
-        form = DirectoryForm(request.args, CATEGORIES, default_status=ALL_STATUSES)
-        form.show_errors(filters.errors)
+        filter_form = filter_form_html(
+            request.args,
+            filters,
+            lambda: DirectoryForm(request.args, CATEGORIES, default_status=ALL_STATUSES),
+            endpoint="map.member_map",
+            class_="map-filters",
+            label=_("Filter the members on the map"),
+            button=_("Show on the map"),
+            with_sort=False,
+        )
         return render_template(
             "map/_content.html",
-            form=form,
+            filter_form=filter_form,
             filters=filters,
             count=count,
             points_url=points_url,

@@ -516,10 +516,11 @@ LATE_ROWS_FROM = 500
 
 def members_page(filters: DirectoryFilters, late_rows: bool = False) -> Select:
     """One page of filtered_members (PUBLIC_COLUMNS), for lists without a search (a search
-    reads its page with its count, portal.directory.service). With `late_rows` (PostgreSQL), deep
-    in a list the rows skipped are walked in an index alone and only the page's own rows are
-    read from the table: PostgreSQL would otherwise fetch every skipped row (page 40 of France:
-    2,000 fetches, 1.5 ms). SQLite skips them in the index by itself, and faster so."""
+    reads its page with its count, portal.directory.service). With `late_rows`, deep in a list
+    the rows skipped are walked in an index alone and only the page's own rows are read from the
+    table: PostgreSQL would otherwise fetch every skipped row (page 40 of France: 2,000 fetches,
+    1.5 ms), and so does SQLite when the state asked for is not in the index it picks (the
+    directory's default, active members: 6 ms, 1.4 ms in the index)."""
     offset = (filters.page - 1) * filters.per_page
     if not late_rows or offset < LATE_ROWS_FROM:
         return filtered_members(filters).limit(filters.per_page).offset(offset)

@@ -87,8 +87,7 @@ def _find_members(filters: DirectoryFilters) -> ResultPage:
         total = connection.scalar(count_members(filters)) or 0
         rows = []
         if total > offset:
-            late_rows = connection.dialect.name == "postgresql"
-            rows = connection.execute(members_page(filters, late_rows)).all()
+            rows = connection.execute(members_page(filters, late_rows=True)).all()
     counts: dict[int, int] = {}
     if rows:
         counts = dict(connection.execute(published_action_counts([r.id for r in rows])).all())

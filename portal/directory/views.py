@@ -2,11 +2,12 @@
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.core.cache import public_cache
 from portal.core.pages import cached_for_visitors
-from portal.directory.forms import DirectoryForm
+from portal.directory.forms import DirectoryForm, filter_form_html
 from portal.directory.query import PARAMETERS, STATUS_VALUES, parse_filters
 from portal.directory.service import find_members, member_list_scopes
 from portal.models.members import APPROVED
@@ -35,12 +36,20 @@ def members():
     results = None if filters.errors else find_members(filters)
 
     def render_content() -> str:
-        form = DirectoryForm(request.args, CATEGORIES)
-        form.show_errors(filters.errors)
+        filter_form = filter_form_html(
+            request.args,
+            filters,
+            lambda: DirectoryForm(request.args, CATEGORIES),
+            endpoint="directory.members",
+            class_="directory-filters",
+            label=_("Search and filter members"),
+            button=_("Show members"),
+            with_sort=True,
+        )
         export_args = _query_args(drop=("page", "per_page"))
         return render_template(
             "directory/_content.html",
-            form=form,
+            filter_form=filter_form,
             filters=filters,
             results=results,
             public_status=STATUS_VALUES,
