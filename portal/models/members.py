@@ -137,8 +137,11 @@ class Member(Base):
         _public_index("ix_members_public_population", "population"),
         _public_index("ix_members_public_joined_on", "joined_on"),
         _public_index("ix_members_public_country_name_key", "country", "name_key"),
-        # A population band within countries, counted from the index alone.
-        _public_index("ix_members_public_country_population", "country", "population"),
+        # A population band within countries, counted from the index alone (the state too: the
+        # directory lists active members by default).
+        _public_index(
+            "ix_members_public_country_population_status", "country", "population", "id", "status"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
