@@ -82,7 +82,7 @@ def register_request_ids(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal.core.i18n import select_locale
+    from portal.core.i18n import install_template_gettext, select_locale
     from portal.core.session_store import register as register_sessions
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.models.search import include_name as search_include_name
@@ -102,6 +102,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
