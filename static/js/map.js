@@ -279,6 +279,7 @@
   // ---- Labels: the members' names beside their points, zoomed in or with few points in view.
   var byPoint = {}; // "lat,lon" in SCALE units -> the marker drawn there
   var labelled = [];
+  var shownNames = "";
   var labelRequest = 0;
   var pointLats = [];
   var pointLons = [];
@@ -302,6 +303,7 @@
       marker.unbindTooltip();
     });
     labelled = [];
+    shownNames = "";
   }
 
   function updateLabels() {
@@ -328,12 +330,19 @@
         if (request !== labelRequest) {
           return; // the view moved on in the meantime
         }
-        clearLabels();
         var names = {};
         answer.items.forEach(function (item) {
           var key = Math.round(item.lat * scale) + "," + Math.round(item.lon * scale);
           (names[key] = names[key] || []).push(item.name);
         });
+        // The same names as those shown (the first view asks twice: once drawn, once moved
+        // there): keep them rather than take them down and put them up again.
+        var shown = JSON.stringify(names);
+        if (shown === shownNames && labelled.length) {
+          return;
+        }
+        clearLabels();
+        shownNames = shown;
         Object.keys(names).forEach(function (key) {
           var marker = byPoint[key];
           if (!marker) {
@@ -341,6 +350,11 @@
           }
           var here = names[key];
           var text = here.length === 1 ? here[0] : fill(data.textAndOthers, here.length - 1).replace("{name}", here[0]);
+          // Leaflet replaces a marker's tooltip only while it is open: one bound before the
+          // cluster layer put the marker on the map would stay, and show beside the new one.
+          if (marker.getTooltip()) {
+            marker.unbindTooltip();
+          }
           marker.bindTooltip(text, {
             permanent: true,
             direction: "right",
