@@ -93,7 +93,7 @@ def test_a_form_sent_back_with_errors_puts_the_focus_on_its_summary(page):
     page.locator("#error-summary").wait_for()
     # forms.js (deferred: it runs once the page is parsed) moves the focus there.
     page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'error-summary'"
+        "() => document.activeElement && document.activeElement.id === 'error-summary'"
     )
     assert focused(page)["id"] == "error-summary"
     # Its links lead to the fields.

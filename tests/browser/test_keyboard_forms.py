@@ -60,7 +60,7 @@ def test_a_visitor_registers_by_keyboard_only_and_corrects_the_password(page, ma
     # Sent back: the focus starts from the list of what to correct.
     page.locator("#error-summary").wait_for()
     page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'error-summary'"
+        "() => document.activeElement && document.activeElement.id === 'error-summary'"
     )
     assert focused(page)["id"] == "error-summary", "the error summary does not get the focus"
     summary = page.locator("#error-summary").inner_text()

@@ -31,7 +31,7 @@ def test_choose_a_place_by_keyboard_then_submit(page):
     listbox.wait_for()
     status = page.locator("#name-places-status")
     assert status.get_attribute("aria-live") == "polite"
-    page.wait_for_function("document.getElementById('name-places-status').textContent !== ''")
+    page.wait_for_function("() => document.getElementById('name-places-status').textContent !== ''")
     assert "places found" in status.inner_text()
     assert name.get_attribute("aria-expanded") == "true"
 
