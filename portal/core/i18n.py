@@ -88,6 +88,8 @@ def install_template_gettext(app: Flask) -> None:
             text = Markup(text)  # noqa: S704 (our own catalogue, as Jinja does)
         return text % variables
 
+    # Jinja's installation still gives pgettext, npgettext and the newstyle flag the i18n
+    # extension compiles {% trans %} with; _, gettext and ngettext are then replaced.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),

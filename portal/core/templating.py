@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from portal.core.countries import country_choices, country_name
+from portal.core.i18n import is_language
 from portal.models.members import MemberStatus
 from portal.models.pledges import ActionStatus
 from portal.models.users import Role
@@ -29,8 +30,14 @@ def language_choices(codes) -> list[tuple[str, str]]:
 
 def language_options(codes) -> list[tuple[str, str, dict]]:
     """A select's choices of languages, each named in itself and marked as that language (a
-    screen reader says "polski" as Polish)."""
-    return [(code, name, {"lang": code}) for code, name in language_choices(codes)]
+    screen reader says "polski" as Polish). The names do not depend on the page's language:
+    worked out once (CLDR's names take a millisecond for the 24)."""
+    return list(_language_options(tuple(codes)))
+
+
+@lru_cache(maxsize=8)
+def _language_options(codes: tuple[str, ...]) -> tuple[tuple[str, str, dict], ...]:
+    return tuple((code, name, {"lang": code}) for code, name in language_choices(codes))
 
 
 # The English of the EU institutions is British: dates as "1 Dec 2026", times on the 24-hour
@@ -135,7 +142,7 @@ def lang_attribute(code: str | None) -> Markup:
     """` lang="de"` for text that people wrote in a language the portal knows, so that a
     reader's screen reader and the browser's hyphenation treat it as that language; nothing
     where it is not known (the text then takes the page's language)."""
-    if code and code in current_app.config["LANGUAGES"]:
+    if is_language(code):
         return Markup(' lang="%s"') % code
     return Markup("")
 

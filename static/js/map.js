@@ -350,11 +350,6 @@
           }
           var here = names[key];
           var text = here.length === 1 ? here[0] : fill(data.textAndOthers, here.length - 1).replace("{name}", here[0]);
-          // Leaflet replaces a marker's tooltip only while it is open: one bound before the
-          // cluster layer put the marker on the map would stay, and show beside the new one.
-          if (marker.getTooltip()) {
-            marker.unbindTooltip();
-          }
           marker.bindTooltip(text, {
             permanent: true,
             direction: "right",
