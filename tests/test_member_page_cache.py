@@ -32,8 +32,10 @@ def page(client, member) -> str:
 
 def test_the_content_is_rendered_once_per_data_version(app, client, world, monkeypatch):
     rendered = []
-    original = pledges.public_actions
-    monkeypatch.setattr(pledges, "public_actions", lambda m: rendered.append(m) or original(m))
+    original = pledges.public_action_records
+    monkeypatch.setattr(
+        pledges, "public_action_records", lambda m: rendered.append(m) or original(m)
+    )
     first = page(client, world["member"])
     assert page(client, world["member"]) == first
     assert len(rendered) == 1
@@ -93,8 +95,10 @@ def test_each_language_and_day_has_its_own_content(client, world, monkeypatch):
     from portal.membership import views
 
     rendered = []
-    original = pledges.public_actions
-    monkeypatch.setattr(pledges, "public_actions", lambda m: rendered.append(m) or original(m))
+    original = pledges.public_action_records
+    monkeypatch.setattr(
+        pledges, "public_action_records", lambda m: rendered.append(m) or original(m)
+    )
     english = page(client, world["member"])
     client.get("/language/de")
     german = page(client, world["member"])
@@ -132,3 +136,43 @@ def test_the_good_practice_page_and_home_figures_follow_a_change(app, client, wo
     # The home page's figures are aggregates: within AGGREGATE_REFRESH_SECONDS.
     frozen_clock.advance(seconds=app.config["AGGREGATE_REFRESH_SECONDS"])
     assert "<strong>2</strong> countries" in client.get("/").get_data(as_text=True)
+
+
+def test_the_page_reads_its_parts_in_four_queries_whatever_the_number_of_actions(
+    app, client, db, world, monkeypatch
+):
+    """Member, actions with their spaces and funding, updates, requests for more time: four
+    queries, none of them growing with the actions; and every part shows, in order."""
+    from tests.test_public_data import counting_statements
+
+    monkeypatch.setitem(app.config, "PUBLIC_CACHE_ENTRIES", 0)
+    member = world["member"]
+    slug = member.slug
+    with counting_statements(db.engine) as one:
+        client.get(f"/members/{slug}")
+    second = make_action(
+        member,
+        title="Cameras at the station",
+        status="in_progress",
+        spaces=["transport_hubs", "event_venues", "squares_streets"],
+        funding=["uia", "isf_police"],
+    )
+    make_update(
+        second, percent=20, text="Tender published.", reported_on=today_utc() - timedelta(days=9)
+    )
+    make_update(second, percent=35, text="Cameras ordered.", reported_on=today_utc())
+    make_action(member, title="Unpublished idea", published=False)
+    slug = member.slug  # read before counting: the commits above expired the member
+    with counting_statements(db.engine) as three:
+        response = client.get(f"/members/{slug}")
+    html = response.get_data(as_text=True)
+    assert len(one) == len(three) <= 4, three
+    assert not any(s.strip().upper().startswith(("BEGIN", "SAVEPOINT")) for s in three)
+    card = html[html.index("Cameras at the station</a></h3>") :]
+    card = card[: card.index("</section>")]  # the last card: "Bollards ..." sorts first
+    assert "Event venues and stadiums, Squares and streets, Transport hubs" in card
+    assert "EU Internal Security Fund – Police, Urban Innovative Actions" in card
+    # Newest first in the history.
+    assert card.index("Cameras ordered.") < card.index("Tender published.")
+    assert "Unpublished idea" not in html
+    assert "The first bollards stand." in html

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from portal.core.cache import public_cache
 from portal.core.folding import is_slug
@@ -21,6 +22,7 @@ from portal.directory.public import (
     update_record,
 )
 from portal.directory.query import (
+    LATE_ROWS_FROM,
     PUBLIC_COLUMNS,
     DirectoryFilters,
     count_members,
@@ -31,7 +33,7 @@ from portal.directory.query import (
 )
 from portal.extensions import db
 from portal.models import Action, ActionFunding, ActionSpace, Member, ProgressUpdate
-from portal.models.publicdata import ACTIONS, MEMBERS, list_scopes, member_scope
+from portal.models.publicdata import ACTIONS, MEMBERS, list_scopes, member_scope, public_reads
 
 EXPORT_BATCH = 2000
 
@@ -59,37 +61,54 @@ def member_list_scopes(filters: DirectoryFilters) -> tuple[str, ...]:
 
 
 def find_members(filters: DirectoryFilters) -> ResultPage:
-    """One page of public members matching the filters, with the total: three queries at most
-    (count, page, published actions per member on the page), whatever the page size."""
+    """One page of public members matching the filters, with the total and each member's number
+    of published actions: one query for a usual page, whatever the page size."""
     return public_cache().get(
         ("members", filters.key), lambda: _find_members(filters), member_list_scopes(filters)
     )
 
 
+# Rows skipped up to which a page counts its members' actions in its own query (a correlated
+# count in the page's query would count them for every row skipped as well).
+INLINE_COUNTS_UP_TO = 50
+
+
 def _find_members(filters: DirectoryFilters) -> ResultPage:
-    # Plain rows, no ORM objects: read on the session's connection (its transaction), without
-    # the ORM's work per statement.
-    connection = db.session.connection()
+    # Plain rows, no ORM objects, without the ORM's work per statement. Each query is a round
+    # trip to the database, which on PostgreSQL costs more than reading the page: the page
+    # carries its total and its members' numbers of actions (a correlated count through an
+    # index) in the same query, on a connection without BEGIN and ROLLBACK (public_reads).
+    with public_reads(db.session) as connection:
+        return _members_on(connection, filters)
+
+
+def _members_on(connection: Connection, filters: DirectoryFilters) -> ResultPage:
     offset = (filters.page - 1) * filters.per_page
+    late_rows = not filters.words and offset >= LATE_ROWS_FROM
+    inline_counts = late_rows or offset <= INLINE_COUNTS_UP_TO
+    counted = (published_actions_count_column(),) if inline_counts else ()
     if filters.words:
         # A search: its matches are found (and, for the best match first, ranked) in full
-        # anyway, so the page and the number of matches come from one query (count(*) over the
-        # whole result), not from running the search twice. Past the last page there is no
-        # row to carry the number: counted apart then.
+        # anyway, so the number of matches comes with the page (count(*) over the whole result).
+        total_column = func.count().over().label("total")
         statement = (
-            filtered_members(filters, *PUBLIC_COLUMNS, func.count().over().label("total"))
+            filtered_members(filters, *PUBLIC_COLUMNS, total_column, *counted)
             .limit(filters.per_page)
             .offset(offset)
         )
-        rows = connection.execute(statement).all()
-        total = rows[0].total if rows else connection.scalar(count_members(filters)) or 0
     else:
-        total = connection.scalar(count_members(filters)) or 0
-        rows = []
-        if total > offset:
-            rows = connection.execute(members_page(filters, late_rows=True)).all()
-    counts: dict[int, int] = {}
+        # The total is an uncorrelated subquery: computed once per query.
+        total_column = count_members(filters).scalar_subquery().label("total")
+        statement = members_page(filters, True, total_column, *counted)
+    rows = connection.execute(statement).all()
     if rows:
+        total = rows[0].total
+    else:
+        # No row to carry the number: none at all, or a page past the last one.
+        total = connection.scalar(count_members(filters)) or 0 if offset else 0
+    if inline_counts:
+        counts = {row.id: row.actions for row in rows}
+    else:
         counts = dict(connection.execute(published_action_counts([r.id for r in rows])).all())
     items = [member_record(row, counts.get(row.id, 0)) for row in rows]
     return ResultPage(items, total, filters.page, filters.per_page)
@@ -104,17 +123,17 @@ def iter_members(filters: DirectoryFilters) -> Iterator[dict]:
         yield member_record(row, row.actions)
 
 
-def _spaces_and_funding(action_ids: list[int]) -> tuple[dict, dict]:
+def _spaces_and_funding(connection: Connection, action_ids: list[int]) -> tuple[dict, dict]:
     spaces: dict[int, list[str]] = defaultdict(list)
     funding: dict[int, list[str]] = defaultdict(list)
     if action_ids:
-        for action_id, kind in db.session.execute(
+        for action_id, kind in connection.execute(
             select(ActionSpace.action_id, ActionSpace.kind)
             .where(ActionSpace.action_id.in_(action_ids))
             .order_by(ActionSpace.action_id, ActionSpace.kind)
         ):
             spaces[action_id].append(kind)
-        for action_id, source in db.session.execute(
+        for action_id, source in connection.execute(
             select(ActionFunding.action_id, ActionFunding.source)
             .where(ActionFunding.action_id.in_(action_ids))
             .order_by(ActionFunding.action_id, ActionFunding.source)
@@ -132,21 +151,26 @@ def public_member(slug: str) -> dict | None:
 
 
 def _public_member(slug: str) -> dict | None:
-    row = db.session.execute(
+    with public_reads(db.session) as connection:
+        return _public_member_on(connection, slug)
+
+
+def _public_member_on(connection: Connection, slug: str) -> dict | None:
+    row = connection.execute(
         select(*PUBLIC_COLUMNS).where(Member.slug == slug, Member.is_public)
     ).first()
     if row is None:
         return None
-    actions = db.session.execute(
+    actions = connection.execute(
         select(*ACTION_COLUMNS)
         .where(Action.member_id == row.id, Action.published.is_(True))
         .order_by(Action.start_date.desc(), Action.id.desc())
     ).all()
     ids = [a.id for a in actions]
-    spaces, funding = _spaces_and_funding(ids)
+    spaces, funding = _spaces_and_funding(connection, ids)
     updates: dict[int, list[dict]] = defaultdict(list)
     if ids:
-        for update in db.session.execute(
+        for update in connection.execute(
             select(*UPDATE_COLUMNS)
             .where(ProgressUpdate.action_id.in_(ids))
             .order_by(ProgressUpdate.reported_on, ProgressUpdate.id)
@@ -186,7 +210,12 @@ def action_list_scopes(filters: ActionFilters) -> tuple[str, ...]:
 
 
 def _find_actions(filters: ActionFilters) -> ResultPage:
-    total = db.session.scalar(count_actions(filters)) or 0
+    with public_reads(db.session) as connection:
+        return _actions_on(connection, filters)
+
+
+def _actions_on(connection: Connection, filters: ActionFilters) -> ResultPage:
+    total = connection.scalar(count_actions(filters)) or 0
     rows = []
     if total > (filters.page - 1) * filters.per_page:
         statement = (
@@ -194,8 +223,8 @@ def _find_actions(filters: ActionFilters) -> ResultPage:
             .limit(filters.per_page)
             .offset((filters.page - 1) * filters.per_page)
         )
-        rows = db.session.execute(statement).all()
-    spaces, funding = _spaces_and_funding([r.id for r in rows])
+        rows = connection.execute(statement).all()
+    spaces, funding = _spaces_and_funding(connection, [r.id for r in rows])
     items = []
     for row in rows:
         record = action_record(row, spaces[row.id], funding[row.id])

@@ -8,7 +8,7 @@ file is left without its row.
 
 import re
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
@@ -39,6 +39,7 @@ from portal.models.members import (
     OPEN_STATUSES,
     SUBMITTED,
 )
+from portal.models.publicdata import public_reads
 from portal.models.users import ROLE_COORDINATOR
 from portal.places.service import find_place
 
@@ -153,18 +154,42 @@ def council_decision_for(actor, member_id: int) -> tuple[Member, CouncilDecision
     return member, document
 
 
-def public_member(slug: str) -> Member | None:
-    """A member the public may see, by its slug."""
-    if not is_slug(slug):
-        return None
-    return db.session.scalar(select(Member).where(Member.slug == slug, Member.is_public))
+@dataclass(frozen=True)
+class PublicMember:
+    """What a member's public page is built from, read as columns: PUBLIC_FIELDS and what
+    says its state (no contact data, no names, no documents)."""
+
+    id: int
+    slug: str
+    name: str
+    country: str
+    region: str
+    population: int | None
+    joined_on: date | None
+    website: str
+    status: str
+    status_comment: str
+    held_automatically: bool
+    approved_at: datetime | None
 
 
 # What the public page shows of a member: this list, nothing else.
 PUBLIC_FIELDS = ("slug", "name", "country", "region", "population", "joined_on", "website")
+_PUBLIC_MEMBER_COLUMNS = tuple(getattr(Member, name) for name in PublicMember.__annotations__)
 
 
-def public_profile(member: Member) -> dict:
+def public_member(slug: str) -> PublicMember | None:
+    """A member the public may see, by its slug (read on public_reads: one round trip)."""
+    if not is_slug(slug):
+        return None
+    with public_reads(db.session) as connection:
+        row = connection.execute(
+            select(*_PUBLIC_MEMBER_COLUMNS).where(Member.slug == slug, Member.is_public)
+        ).first()
+    return PublicMember(*row) if row is not None else None
+
+
+def public_profile(member: PublicMember) -> dict:
     """The member's public facts, built from PUBLIC_FIELDS only (no contact data, no names)."""
     profile = {name: getattr(member, name) for name in PUBLIC_FIELDS}
     profile["status"] = member.status

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.membership.transitions import transition
 from portal.models import Action, DeadlineExtension, Member, Representation, User
 from portal.models.members import APPROVED, ON_HOLD
+from portal.models.publicdata import public_reads
 from portal.pledges.deadlines import (
     ActionFacts,
     Commitments,
@@ -67,16 +68,17 @@ def extensions_of(member_ids: list[int]) -> dict[int, dict[DeadlineRef, Extensio
     500 members)."""
     found: dict[int, dict[DeadlineRef, ExtensionFacts]] = defaultdict(dict)
     for start in range(0, len(member_ids), 500):
-        rows = db.session.execute(
-            select(
-                DeadlineExtension.member_id,
-                DeadlineExtension.kind,
-                DeadlineExtension.action_id,
-                DeadlineExtension.due_on,
-                DeadlineExtension.status,
-                DeadlineExtension.new_due_on,
-            ).where(DeadlineExtension.member_id.in_(member_ids[start : start + 500]))
-        ).all()
+        with public_reads(db.session) as connection:
+            rows = connection.execute(
+                select(
+                    DeadlineExtension.member_id,
+                    DeadlineExtension.kind,
+                    DeadlineExtension.action_id,
+                    DeadlineExtension.due_on,
+                    DeadlineExtension.status,
+                    DeadlineExtension.new_due_on,
+                ).where(DeadlineExtension.member_id.in_(member_ids[start : start + 500]))
+            ).all()
         for row in rows:
             found[row.member_id][(row.kind, row.action_id, row.due_on)] = ExtensionFacts(
                 status=str(row.status), new_due_on=row.new_due_on

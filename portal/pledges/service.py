@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
@@ -43,6 +43,7 @@ from portal.models import (
 )
 from portal.models.members import PUBLIC_STATUSES
 from portal.models.pledges import CANCELLED, COMPLETED, PLANNED
+from portal.models.publicdata import public_reads
 from portal.pledges import holds
 from portal.pledges.catalog import CATEGORIES, FUNDING_SOURCES, PROGRESS_STATUSES, SPACE_KINDS
 from portal.pledges.errors import PledgeError
@@ -425,6 +426,103 @@ def public_actions(member: Member) -> list[Action]:
             .order_by(Action.start_date.desc(), Action.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class PublicUpdate:
+    """A progress update as the public sees it: never its author."""
+
+    reported_on: date
+    text: str
+    percent_complete: int
+    status: str
+    language: str
+    author = None
+
+
+@dataclass(frozen=True)
+class PublicAction:
+    """A published action as its member's public page shows it, read as columns."""
+
+    id: int
+    title: str
+    description: str
+    category: str
+    status: str
+    percent_complete: int
+    start_date: date | None
+    target_date: date | None
+    good_practice: bool
+    language: str
+    last_progress_on: date | None
+    space_kinds: tuple[str, ...]
+    funding_sources: tuple[str, ...]
+    updates: tuple[PublicUpdate, ...]
+    published = True
+
+
+def _codes(column, action_id):
+    """A correlated list of an action's codes (public spaces, funding sources) as one string."""
+    return (
+        select(func.aggregate_strings(column, ","))
+        .where(action_id == Action.id)
+        .correlate(Action)
+        .scalar_subquery()
+    )
+
+
+_PUBLIC_ACTION_COLUMNS = (
+    Action.id,
+    Action.title,
+    Action.description,
+    Action.category,
+    Action.status,
+    Action.percent_complete,
+    Action.start_date,
+    Action.target_date,
+    Action.good_practice,
+    Action.language,
+    Action.last_progress_on,
+    _codes(ActionSpace.kind, ActionSpace.action_id).label("spaces"),
+    _codes(ActionFunding.source, ActionFunding.action_id).label("funding"),
+)
+
+
+def public_action_records(member) -> list[PublicAction]:
+    """public_actions as plain records, for the member's public page: two queries (the actions
+    with their spaces and funding, then their updates) on public_reads, no ORM objects."""
+    if member.status not in PUBLIC_STATUSES:
+        return []
+    with public_reads(db.session) as connection:
+        rows = connection.execute(
+            select(*_PUBLIC_ACTION_COLUMNS)
+            .where(Action.member_id == member.id, Action.published.is_(True))
+            .order_by(Action.start_date.desc(), Action.id.desc())
+        ).all()
+        updates: dict[int, list[PublicUpdate]] = {row.id: [] for row in rows}
+        if rows:
+            for row in connection.execute(
+                select(
+                    ProgressUpdate.action_id,
+                    ProgressUpdate.reported_on,
+                    ProgressUpdate.text,
+                    ProgressUpdate.percent_complete,
+                    ProgressUpdate.status,
+                    ProgressUpdate.language,
+                )
+                .where(ProgressUpdate.action_id.in_(list(updates)))
+                .order_by(ProgressUpdate.reported_on, ProgressUpdate.id)
+            ):
+                updates[row.action_id].append(PublicUpdate(*row[1:]))
+    return [
+        PublicAction(
+            *row[:11],
+            space_kinds=tuple(sorted(row.spaces.split(","))) if row.spaces else (),
+            funding_sources=tuple(sorted(row.funding.split(","))) if row.funding else (),
+            updates=tuple(updates[row.id]),
+        )
+        for row in rows
+    ]
 
 
 def public_action(slug: str, action_id: int) -> Action | None:

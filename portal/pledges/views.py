@@ -44,7 +44,7 @@ bp = Blueprint("pledges", __name__)
 @bp.app_template_global()
 def pledges_public(member: Member) -> dict:
     """What the public member page shows of the member's actions and commitments."""
-    actions = service.public_actions(member)
+    actions = service.public_action_records(member)
     # The commitments count the same published actions: no second query for them.
     commitments = followup.commitments_with(member, actions)
     counts = monitoring.action_counts(actions)
