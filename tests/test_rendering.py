@@ -105,3 +105,23 @@ def test_english_dates_and_times_are_british(app):
     with app.test_request_context(), force_locale("en"):
         assert nice_date(date(2026, 12, 1)) == "1 Dec 2026"
         assert nice_date(date(2026, 12, 1), "long") == "1 December 2026"
+
+
+URL_SAFE = st.from_regex(r"[A-Za-z0-9_.~-]{1,20}", fullmatch=True)
+
+
+@given(value=st.one_of(st.integers(min_value=1, max_value=10**9), URL_SAFE))
+def test_a_url_builder_gives_what_url_for_gives(app, value):
+    from flask import url_for
+
+    from portal.core.links import url_builder
+
+    with app.test_request_context():
+        args = {"country": ["DE", "AT"], "q": "neu stadt", "sort": "-population"}
+        assert url_builder("directory.members", "page", **args)(value) == url_for(
+            "directory.members", **args, page=value
+        )
+        if isinstance(value, str):
+            assert url_builder("membership.member_page", "slug", _external=True)(value) == url_for(
+                "membership.member_page", slug=value, _external=True
+            )

@@ -2,7 +2,8 @@
 a request's Host header (the sender's to choose) never makes a link; in development from the
 request, so that links work on whatever address the portal is tried."""
 
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context, url_for
 
@@ -27,3 +28,15 @@ def is_local_url(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+_MARK = "url-value-placeholder-0"
+
+
+def url_builder(endpoint: str, name: str, **values) -> Callable[[object], str]:
+    """value -> url_for(endpoint, **values, name=value), from one url_for: for the many links of
+    a page that differ in one value (pages of a list, members in a table). The same address for
+    values of letters, digits and "-_.~" (page numbers, sort keys, slugs); any other character
+    is percent-encoded, where url_for might leave some as they are."""
+    head, _mark, tail = url_for(endpoint, **values, **{name: _MARK}).partition(_MARK)
+    return lambda value: head + quote(str(value), safe="") + tail

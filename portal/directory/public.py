@@ -8,11 +8,10 @@ here from selected columns, never from a whole model object: a column added to a
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from urllib.parse import quote
 
-from flask import url_for
 from sqlalchemy import Row
 
+from portal.core.links import url_builder
 from portal.directory.query import STATUS_NAMES
 from portal.models import Action, ProgressUpdate
 
@@ -112,12 +111,7 @@ def update_record(row: Row) -> dict:
 
 def member_url_builder() -> Callable[[str], str]:
     """slug -> absolute URL of the member's public page, without a url_for per member."""
-    template = url_for("membership.member_page", slug=_SLUG_MARK, _external=True)
-    head, _mark, tail = template.partition(_SLUG_MARK)
-    return lambda slug: head + quote(slug, safe="") + tail
-
-
-_SLUG_MARK = "slug-placeholder-0"
+    return url_builder("membership.member_page", "slug", _external=True)
 
 
 def member_output(record: dict, member_url: Callable[[str], str]) -> dict:

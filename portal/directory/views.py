@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.core.cache import public_cache
+from portal.core.links import url_builder
 from portal.core.pages import cached_for_visitors
 from portal.directory.forms import DirectoryForm, filter_form_html
 from portal.directory.query import PARAMETERS, STATUS_VALUES, parse_filters
@@ -55,12 +56,8 @@ def members():
             public_status=STATUS_VALUES,
             # Each state's label in this language once, not once per row.
             status_labels={name: str(status.label) for name, status in STATUS_VALUES.items()},
-            page_url=lambda number: url_for(
-                "directory.members", **_query_args(drop=("page",)), page=number
-            ),
-            sort_url=lambda sort: url_for(
-                "directory.members", **_query_args(drop=("page", "sort")), sort=sort
-            ),
+            page_url=url_builder("directory.members", "page", **_query_args(drop=("page",))),
+            sort_url=url_builder("directory.members", "sort", **_query_args(drop=("page", "sort"))),
             downloads={
                 "csv": url_for("api.members_csv", **export_args),
                 "geojson": url_for("api.members_geojson", **export_args),
