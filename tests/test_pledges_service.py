@@ -322,11 +322,11 @@ def test_comment_rules(db, rep, member):
 def test_public_actions_are_the_published_ones_of_a_public_member(db, rep, member):
     published = make_action(member)
     make_action(member, published=False)
-    assert service.public_actions(member) == [published]
+    assert [a.id for a in service.public_action_records(member)] == [published.id]
     assert service.public_action(member.slug, published.id) == published
     hidden = make_member(status="suspended")
     make_action(hidden)
-    assert service.public_actions(hidden) == []
+    assert service.public_action_records(hidden) == []
 
 
 def test_public_action_needs_the_right_slug(db, rep, member):

@@ -105,7 +105,7 @@ def _members_on(connection: Connection, filters: DirectoryFilters) -> ResultPage
         total = rows[0].total
     else:
         # No row to carry the number: none at all, or a page past the last one.
-        total = connection.scalar(count_members(filters)) or 0 if offset else 0
+        total = (connection.scalar(count_members(filters)) or 0) if offset else 0
     if inline_counts:
         counts = {row.id: row.actions for row in rows}
     else:

@@ -67,8 +67,8 @@ def extensions_of(member_ids: list[int]) -> dict[int, dict[DeadlineRef, Extensio
     """The requests for more time of these members, by member and deadline (one query per
     500 members)."""
     found: dict[int, dict[DeadlineRef, ExtensionFacts]] = defaultdict(dict)
-    for start in range(0, len(member_ids), 500):
-        with public_reads(db.session) as connection:
+    with public_reads(db.session) as connection:
+        for start in range(0, len(member_ids), 500):
             rows = connection.execute(
                 select(
                     DeadlineExtension.member_id,
@@ -79,10 +79,10 @@ def extensions_of(member_ids: list[int]) -> dict[int, dict[DeadlineRef, Extensio
                     DeadlineExtension.new_due_on,
                 ).where(DeadlineExtension.member_id.in_(member_ids[start : start + 500]))
             ).all()
-        for row in rows:
-            found[row.member_id][(row.kind, row.action_id, row.due_on)] = ExtensionFacts(
-                status=str(row.status), new_due_on=row.new_due_on
-            )
+            for row in rows:
+                found[row.member_id][(row.kind, row.action_id, row.due_on)] = ExtensionFacts(
+                    status=str(row.status), new_due_on=row.new_due_on
+                )
     return found
 
 

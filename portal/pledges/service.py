@@ -415,19 +415,6 @@ def all_actions(member: Member) -> list[Action]:
     )
 
 
-def public_actions(member: Member) -> list[Action]:
-    """The member's published actions, if the member itself is public."""
-    if member.status not in PUBLIC_STATUSES:
-        return []
-    return list(
-        db.session.scalars(
-            _with_details(select(Action))
-            .where(Action.member_id == member.id, Action.published.is_(True))
-            .order_by(Action.start_date.desc(), Action.id.desc())
-        )
-    )
-
-
 @dataclass(frozen=True)
 class PublicUpdate:
     """A progress update as the public sees it: never its author."""
@@ -442,9 +429,12 @@ class PublicUpdate:
 
 @dataclass(frozen=True)
 class PublicAction:
-    """A published action as its member's public page shows it, read as columns."""
+    """A published action as its member's public page shows it, read as columns. The columns
+    are listed here: the directory's public lists (portal.directory.public) cannot be imported
+    by pledges, which the directory itself imports."""
 
     id: int
+    member_id: int
     title: str
     description: str
     category: str
@@ -452,9 +442,10 @@ class PublicAction:
     percent_complete: int
     start_date: date | None
     target_date: date | None
+    budget_eur: Decimal | None
     good_practice: bool
-    language: str
     last_progress_on: date | None
+    language: str
     space_kinds: tuple[str, ...]
     funding_sources: tuple[str, ...]
     updates: tuple[PublicUpdate, ...]
@@ -471,54 +462,52 @@ def _codes(column, action_id):
     )
 
 
-_PUBLIC_ACTION_COLUMNS = (
-    Action.id,
-    Action.title,
-    Action.description,
-    Action.category,
-    Action.status,
-    Action.percent_complete,
-    Action.start_date,
-    Action.target_date,
-    Action.good_practice,
-    Action.language,
-    Action.last_progress_on,
-    _codes(ActionSpace.kind, ActionSpace.action_id).label("spaces"),
-    _codes(ActionFunding.source, ActionFunding.action_id).label("funding"),
+# The columns of PublicAction read as they are, and those of PublicUpdate with its action.
+_ACTION_COLUMNS = tuple(
+    getattr(Action, name)
+    for name in PublicAction.__annotations__
+    if name not in ("space_kinds", "funding_sources", "updates")
+)
+_UPDATE_COLUMNS = (
+    ProgressUpdate.action_id,
+    *(getattr(ProgressUpdate, name) for name in PublicUpdate.__annotations__),
 )
 
 
+def _code_tuple(codes: str | None) -> tuple[str, ...]:
+    return tuple(sorted(codes.split(","))) if codes else ()
+
+
 def public_action_records(member) -> list[PublicAction]:
-    """public_actions as plain records, for the member's public page: two queries (the actions
-    with their spaces and funding, then their updates) on public_reads, no ORM objects."""
+    """The member's published actions (none if the member is not public) as plain records,
+    for its public page: two queries (the actions with their spaces and funding, then their
+    updates) on public_reads, no ORM objects."""
     if member.status not in PUBLIC_STATUSES:
         return []
     with public_reads(db.session) as connection:
         rows = connection.execute(
-            select(*_PUBLIC_ACTION_COLUMNS)
+            select(
+                *_ACTION_COLUMNS,
+                _codes(ActionSpace.kind, ActionSpace.action_id).label("spaces"),
+                _codes(ActionFunding.source, ActionFunding.action_id).label("funding"),
+            )
             .where(Action.member_id == member.id, Action.published.is_(True))
             .order_by(Action.start_date.desc(), Action.id.desc())
         ).all()
         updates: dict[int, list[PublicUpdate]] = {row.id: [] for row in rows}
         if rows:
             for row in connection.execute(
-                select(
-                    ProgressUpdate.action_id,
-                    ProgressUpdate.reported_on,
-                    ProgressUpdate.text,
-                    ProgressUpdate.percent_complete,
-                    ProgressUpdate.status,
-                    ProgressUpdate.language,
-                )
+                select(*_UPDATE_COLUMNS)
                 .where(ProgressUpdate.action_id.in_(list(updates)))
                 .order_by(ProgressUpdate.reported_on, ProgressUpdate.id)
             ):
-                updates[row.action_id].append(PublicUpdate(*row[1:]))
+                values = row._asdict()
+                updates[values.pop("action_id")].append(PublicUpdate(**values))
     return [
         PublicAction(
-            *row[:11],
-            space_kinds=tuple(sorted(row.spaces.split(","))) if row.spaces else (),
-            funding_sources=tuple(sorted(row.funding.split(","))) if row.funding else (),
+            **{column.key: row._mapping[column.key] for column in _ACTION_COLUMNS},
+            space_kinds=_code_tuple(row.spaces),
+            funding_sources=_code_tuple(row.funding),
             updates=tuple(updates[row.id]),
         )
         for row in rows
