@@ -156,6 +156,10 @@ class Visitor:
         self.cluster = cluster
         self.http = requests.Session()
         self.http.headers["X-Forwarded-For"] = f"203.0.113.{Visitor.count}"
+        # A connection per request: one kept alive may be closed by gunicorn (after its
+        # keep-alive of 2 s, as a loaded machine lets pass) just as it is used again, and the
+        # request then fails with "connection reset by peer".
+        self.http.headers["Connection"] = "close"
 
     def get(self, n: int, path: str) -> requests.Response:
         return self.http.get(self.cluster.url(n, path), allow_redirects=False, timeout=10)
