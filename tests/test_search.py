@@ -285,6 +285,30 @@ def test_orm_changes_to_a_public_member_are_indexed_in_the_same_transaction(clie
     _fts_consistent()
 
 
+def test_a_search_within_countries_follows_the_members_country(client):
+    """The index keeps each member's country (PostgreSQL keeps a search's matches within the
+    countries asked before it looks the members up): a change of country moves the member
+    from one country's search to the other's, and renews the cached answers of both, though
+    the member was read before (its old country is loaded to know which)."""
+    member = factories.make_member("Grenzdorf", country="AT")
+    factories.make_member("Grenzdorf an der Leitha", country="DE")
+    db.session.expire_all()
+    assert (
+        db.session.scalar(select(MemberSearch.country).where(MemberSearch.member_id == member.id))
+        == "AT"
+    )
+    assert api_names(client, "grenzdorf", country="AT") == ["Grenzdorf"]
+    assert html_names(client, "grenzdorf", country="AT,DE") == [
+        "Grenzdorf",
+        "Grenzdorf an der Leitha",
+    ]
+    member.country = "DE"
+    db.session.commit()
+    assert api_names(client, "grenzdorf", country="AT") == []
+    assert api_names(client, "grenzdorf", country="DE") == ["Grenzdorf", "Grenzdorf an der Leitha"]
+    _fts_consistent()
+
+
 def _fts_consistent() -> None:
     """SQLite: FTS5 checks its index against member_search (raises if the triggers missed a
     change, e.g. a row deleted by the foreign key's cascade)."""

@@ -110,7 +110,10 @@ def seed_scale(
             f"Built {len(plan.members)} members and {len(plan.actions)} actions "
             f"in {time.perf_counter() - started:.1f} s; writing them."
         )
-    search = [search_row(m["id"], m["name"], m["region"], m["geonames_id"]) for m in plan.members]
+    search = [
+        search_row(m["id"], m["name"], m["region"], m["geonames_id"], m["country"])
+        for m in plan.members
+    ]
     _insert(Member, plan.members)
     with words_index_paused(db.session.connection(), search[0]["member_id"] if search else 0):
         _insert(MemberSearch, search)

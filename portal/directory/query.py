@@ -25,7 +25,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 from werkzeug.datastructures import MultiDict
@@ -352,15 +352,22 @@ class _SearchWords(TypeDecorator):
 class SearchMatch(ColumnElement[bool]):
     """members.id IN (the members whose names or region have a word starting with each of
     these words), found through the search index (portal.models.search): FTS5 on SQLite, the
-    GIN index over a tsvector on PostgreSQL. Words are fold()ed: [0-9a-z] only."""
+    GIN index over a tsvector on PostgreSQL. Words are fold()ed: [0-9a-z] only. Given the
+    countries searched in (a parameter, as in conditions()), PostgreSQL keeps only the
+    matches in them before the members are looked up; the caller filters the members by
+    country anyway."""
 
     # No Boolean type: SQLite (no native booleans) would be given "... IN (...) = 1", which
     # its planner does not read as a search of the index.
     inherit_cache = True
-    _traverse_internals = [("words", InternalTraversal.dp_clauseelement)]
+    _traverse_internals = [
+        ("words", InternalTraversal.dp_clauseelement),
+        ("countries", InternalTraversal.dp_clauseelement),
+    ]
 
-    def __init__(self, words: tuple[str, ...]):
-        self.words = bindparam("search_words", tuple(words), type_=_SearchWords(), unique=True)
+    def __init__(self, words: tuple[str, ...], countries: BindParameter | None = None):
+        self.words = bindparam("search_words", tuple(words), type_=_SearchWords())
+        self.countries = countries
 
 
 # The words go in as a bound parameter; the SQL around them is ours (table and index names).
@@ -375,11 +382,14 @@ def _search_match_sqlite(element: SearchMatch, compiler, **kw) -> str:
 def _search_match_postgresql(element: SearchMatch, compiler, **kw) -> str:
     member_id = compiler.process(Member.id, **kw)
     words = compiler.process(element.words, **kw)
+    within = ""
+    if element.countries is not None:
+        within = f" AND country IN {compiler.process(element.countries, **kw)}"
     # = ANY(ARRAY(...)): the matches are read once (an InitPlan) and looked up by id. With IN
     # the planner may hash-join them against every member instead (25 ms, not 2, at 79,000).
     return (
         f"{member_id} = ANY(ARRAY(SELECT member_id FROM member_search "  # noqa: S608
-        f"WHERE {PG_DOCUMENT} @@ to_tsquery('simple', {words})))"
+        f"WHERE {PG_DOCUMENT} @@ to_tsquery('simple', {words}){within}))"
     )
 
 
@@ -402,27 +412,66 @@ def _public_when_searching_sqlite(element: PublicWhenSearching, compiler, **kw) 
     return "+" + compiler.process(Member.is_public, **kw)
 
 
+def parameters(filters: DirectoryFilters) -> dict[str, object]:
+    """The values the filters put in their statements, by the names of their bound parameters:
+    a filter that is not set has none. Executed with these, a statement built for other
+    filters of the same statement_shape() gives the answer for these (the directory keeps its
+    statements per shape: building one costs more than the query)."""
+    values: dict[str, object] = {}
+    if filters.words:
+        values["search_words"] = filters.words
+        if _ranked(filters):
+            phrase = " ".join(filters.words)
+            values |= {
+                "name_exact": f"%|{phrase}|%",
+                "name_start": f"%|{phrase}%",
+                "word_start": f"% {phrase}%",
+            }
+    if filters.countries:
+        values["countries"] = list(filters.countries)
+    for name in ("region_key", "category", "status"):
+        if getattr(filters, name):
+            values[name] = getattr(filters, name)
+    for name in ("population_min", "population_max", "joined_from", "joined_to"):
+        if getattr(filters, name) is not None:
+            values[name] = getattr(filters, name)
+    return values
+
+
+def statement_shape(filters: DirectoryFilters) -> tuple:
+    """What the SQL of the filters' statements depends on besides parameters(): which filters
+    are set, the order, and the status (the kept counts read for the total depend on it)."""
+    return (tuple(parameters(filters)), filters.sort, filters.status)
+
+
 def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
-    """The WHERE terms for these filters, over public members only."""
+    """The WHERE terms for these filters, over public members only, each value a parameter
+    named as in parameters()."""
+    values = parameters(filters)
+
+    def value(name: str, expanding: bool = False):
+        return bindparam(name, values[name], expanding=expanding)
+
     terms: list[ColumnElement[bool]] = []
     if filters.words:
-        terms += [PublicWhenSearching(), SearchMatch(filters.words)]
+        countries = value("countries", expanding=True) if filters.countries else None
+        terms += [PublicWhenSearching(), SearchMatch(filters.words, countries)]
     else:
         terms.append(Member.is_public)
     if filters.countries:
-        terms.append(Member.country.in_(filters.countries))
+        terms.append(Member.country.in_(value("countries", expanding=True)))
     if filters.region_key:
-        terms.append(Member.region_key == filters.region_key)
+        terms.append(Member.region_key == value("region_key"))
     if filters.status:
-        terms.append(Member.status == filters.status)
+        terms.append(Member.status == value("status"))
     if filters.population_min is not None:
-        terms.append(Member.population >= filters.population_min)
+        terms.append(Member.population >= value("population_min"))
     if filters.population_max is not None:
-        terms.append(Member.population <= filters.population_max)
+        terms.append(Member.population <= value("population_max"))
     if filters.joined_from:
-        terms.append(Member.joined_on >= filters.joined_from)
+        terms.append(Member.joined_on >= value("joined_from"))
     if filters.joined_to:
-        terms.append(Member.joined_on <= filters.joined_to)
+        terms.append(Member.joined_on <= value("joined_to"))
     if filters.category:
         # EXISTS, looked up per candidate member through the index over (member_id,
         # published): an IN list would first gather every member with such an action (a
@@ -432,7 +481,7 @@ def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
             .where(
                 Action.member_id == Member.id,
                 Action.published.is_(True),
-                Action.category == filters.category,
+                Action.category == value("category"),
             )
             .exists()
         )
@@ -446,14 +495,15 @@ SORT_COLUMNS = {
 }
 
 
-def _relevance(words: tuple[str, ...]) -> ColumnElement[int]:
+def _relevance(filters: DirectoryFilters) -> ColumnElement[int]:
     """0 when one of the member's names is the search, 1 when one starts with it, 2 when one
     has it at the start of a word; 3 else (the words are found apart, or in the region)."""
-    phrase = " ".join(words)
+    values = parameters(filters)
     return case(
-        (MemberSearch.names.like(f"%|{phrase}|%"), 0),
-        (MemberSearch.names.like(f"%|{phrase}%"), 1),
-        (MemberSearch.names.like(f"% {phrase}%"), 2),
+        *(
+            (MemberSearch.names.like(bindparam(name, values[name])), rank)
+            for rank, name in enumerate(("name_exact", "name_start", "word_start"))
+        ),
         else_=3,
     )
 
@@ -466,7 +516,7 @@ def _order(filters: DirectoryFilters) -> tuple:
     if _ranked(filters):
         # Best match, then the biggest place: "wien" gives Vienna before Wiener Neustadt.
         return (
-            _relevance(filters.words),
+            _relevance(filters),
             Member.population.desc().nulls_last(),
             Member.name_key,
             Member.id,
@@ -516,24 +566,33 @@ LATE_ROWS_FROM = 500
 
 def members_page(filters: DirectoryFilters, late_rows: bool = False, *extra) -> Select:
     """One page of filtered_members (PUBLIC_COLUMNS), for lists without a search (a search
-    reads its page with its count, portal.directory.service). With `late_rows`, deep in a list
-    the rows skipped are walked in an index alone and only the page's own rows are read from the
-    table: PostgreSQL would otherwise fetch every skipped row (page 40 of France: 2,000 fetches,
-    1.5 ms), and so does SQLite when the state asked for is not in the index it picks (the
-    directory's default, active members: 6 ms, 1.4 ms in the index)."""
-    offset = (filters.page - 1) * filters.per_page
-    if not late_rows or offset < LATE_ROWS_FROM:
-        return (
-            filtered_members(filters, *PUBLIC_COLUMNS, *extra)
-            .limit(filters.per_page)
-            .offset(offset)
-        )
-    ids = filtered_members(filters, Member.id).limit(filters.per_page).offset(offset)
+    reads its page with its count, portal.directory.service). With `late_rows` (the service asks
+    for it from LATE_ROWS_FROM rows skipped on), deep in a list the rows skipped are walked in
+    an index alone and only the page's own rows are read from the table: PostgreSQL would
+    otherwise fetch every skipped row (page 40 of France: 2,000 fetches, 1.5 ms), and so does
+    SQLite when the state asked for is not in the index it picks (the directory's default,
+    active members: 6 ms, 1.4 ms in the index)."""
+    if not late_rows:
+        return paged(filtered_members(filters, *PUBLIC_COLUMNS, *extra), filters)
+    ids = paged(filtered_members(filters, Member.id), filters)
     return (
         select(*PUBLIC_COLUMNS, *extra)
         .where(Member.id.in_(ids.scalar_subquery()))
         .order_by(*_order(filters))
     )
+
+
+def paged(statement: Select, filters: DirectoryFilters) -> Select:
+    """The statement limited to the filters' page, its size and offset parameters as named in
+    page_parameters()."""
+    values = page_parameters(filters)
+    return statement.limit(bindparam("page_limit", values["page_limit"])).offset(
+        bindparam("page_offset", values["page_offset"])
+    )
+
+
+def page_parameters(filters: DirectoryFilters) -> dict[str, int]:
+    return {"page_limit": filters.per_page, "page_offset": (filters.page - 1) * filters.per_page}
 
 
 def count_members(filters: DirectoryFilters) -> Select:
@@ -555,7 +614,8 @@ def count_members(filters: DirectoryFilters) -> Select:
         total = cast(func.coalesce(func.sum(value), 0), BigInteger)  # PG: numeric
         kept = select(total).where(PublicCount.kind.in_(kinds), PublicCount.key == "")
         if filters.countries:
-            kept = kept.where(PublicCount.country.in_(filters.countries))
+            countries = bindparam("countries", list(filters.countries), expanding=True)
+            kept = kept.where(PublicCount.country.in_(countries))
         return kept
     return select(func.count()).select_from(Member).where(and_(*conditions(filters)))
 

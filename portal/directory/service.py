@@ -6,9 +6,11 @@ list until a member of its countries changes, a member's record until that membe
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from math import ceil
+from threading import Lock
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from portal.core.cache import public_cache
@@ -28,8 +30,12 @@ from portal.directory.query import (
     count_members,
     filtered_members,
     members_page,
+    page_parameters,
+    paged,
+    parameters,
     published_action_counts,
     published_actions_count_column,
+    statement_shape,
 )
 from portal.extensions import db
 from portal.models import Action, ActionFunding, ActionSpace, Member, ProgressUpdate
@@ -84,23 +90,9 @@ def _find_members(filters: DirectoryFilters) -> ResultPage:
 
 def _members_on(connection: Connection, filters: DirectoryFilters) -> ResultPage:
     offset = (filters.page - 1) * filters.per_page
-    late_rows = not filters.words and offset >= LATE_ROWS_FROM
-    inline_counts = late_rows or offset <= INLINE_COUNTS_UP_TO
-    counted = (published_actions_count_column(),) if inline_counts else ()
-    if filters.words:
-        # A search: its matches are found (and, for the best match first, ranked) in full
-        # anyway, so the number of matches comes with the page (count(*) over the whole result).
-        total_column = func.count().over().label("total")
-        statement = (
-            filtered_members(filters, *PUBLIC_COLUMNS, total_column, *counted)
-            .limit(filters.per_page)
-            .offset(offset)
-        )
-    else:
-        # The total is an uncorrelated subquery: computed once per query.
-        total_column = count_members(filters).scalar_subquery().label("total")
-        statement = members_page(filters, True, total_column, *counted)
-    rows = connection.execute(statement).all()
+    inline_counts = _page_kind(filters)[1]
+    values = parameters(filters) | page_parameters(filters)
+    rows = connection.execute(_page_statement(filters), values).all()
     if rows:
         total = rows[0].total
     else:
@@ -109,9 +101,56 @@ def _members_on(connection: Connection, filters: DirectoryFilters) -> ResultPage
     if inline_counts:
         counts = {row.id: row.actions for row in rows}
     else:
-        counts = dict(connection.execute(published_action_counts([r.id for r in rows])).all())
+        counts = dict(
+            connection.execute(
+                _statements().action_counts, {"member_ids": [r.id for r in rows]}
+            ).all()
+        )
     items = [member_record(row, counts.get(row.id, 0)) for row in rows]
     return ResultPage(items, total, filters.page, filters.per_page)
+
+
+# The page statements built so far, by statement shape (portal.directory.query): the same
+# filters with other values run the same statement with other parameters.
+_PAGE_STATEMENTS: dict[tuple, Select] = {}
+_PAGE_STATEMENTS_LOCK = Lock()
+PAGE_STATEMENTS_KEPT = 512
+
+
+def _page_statement_key(filters: DirectoryFilters) -> tuple:
+    return (statement_shape(filters), *_page_kind(filters))
+
+
+def _page_kind(filters: DirectoryFilters) -> tuple[bool, bool]:
+    """(late_rows, inline_counts): whether the page reads its rows after their ids, and
+    whether it counts its members' actions in its own query."""
+    offset = (filters.page - 1) * filters.per_page
+    late_rows = not filters.words and offset >= LATE_ROWS_FROM
+    return late_rows, late_rows or offset <= INLINE_COUNTS_UP_TO
+
+
+def _page_statement(filters: DirectoryFilters) -> Select:
+    key = _page_statement_key(filters)
+    statement = _PAGE_STATEMENTS.get(key)
+    if statement is None:
+        statement = _build_page_statement(filters, *key[1:])
+        with _PAGE_STATEMENTS_LOCK:  # threads of a process: the oldest shape makes room
+            if len(_PAGE_STATEMENTS) >= PAGE_STATEMENTS_KEPT:
+                del _PAGE_STATEMENTS[next(iter(_PAGE_STATEMENTS))]
+            _PAGE_STATEMENTS[key] = statement
+    return statement
+
+
+def _build_page_statement(filters: DirectoryFilters, late_rows: bool, inline_counts: bool):
+    counted = (published_actions_count_column(),) if inline_counts else ()
+    if filters.words:
+        # A search: its matches are found (and, for the best match first, ranked) in full
+        # anyway, so the number of matches comes with the page (count(*) over the whole result).
+        total_column = func.count().over().label("total")
+        return paged(filtered_members(filters, *PUBLIC_COLUMNS, total_column, *counted), filters)
+    # The total is an uncorrelated subquery: computed once per query.
+    total_column = count_members(filters).scalar_subquery().label("total")
+    return members_page(filters, late_rows, total_column, *counted)
 
 
 def iter_members(filters: DirectoryFilters) -> Iterator[dict]:
@@ -127,19 +166,47 @@ def _spaces_and_funding(connection: Connection, action_ids: list[int]) -> tuple[
     spaces: dict[int, list[str]] = defaultdict(list)
     funding: dict[int, list[str]] = defaultdict(list)
     if action_ids:
-        for action_id, kind in connection.execute(
-            select(ActionSpace.action_id, ActionSpace.kind)
-            .where(ActionSpace.action_id.in_(action_ids))
-            .order_by(ActionSpace.action_id, ActionSpace.kind)
-        ):
+        ids = {"action_ids": action_ids}
+        for action_id, kind in connection.execute(_statements().spaces, ids):
             spaces[action_id].append(kind)
-        for action_id, source in connection.execute(
-            select(ActionFunding.action_id, ActionFunding.source)
-            .where(ActionFunding.action_id.in_(action_ids))
-            .order_by(ActionFunding.action_id, ActionFunding.source)
-        ):
+        for action_id, source in connection.execute(_statements().funding, ids):
             funding[action_id].append(source)
     return spaces, funding
+
+
+@dataclass(frozen=True)
+class _Statements:
+    member: Select
+    actions: Select
+    updates: Select
+    spaces: Select
+    funding: Select
+    action_counts: Select
+
+
+@cache
+def _statements() -> _Statements:
+    """The statements of a member's record and of a page's parts, built once per process with
+    their values as parameters: a statement built afresh costs more in SQLAlchemy
+    (constructing it, then matching its columns to those of the compiled one it reuses) than
+    PostgreSQL takes to answer it."""
+    action_ids = bindparam("action_ids", expanding=True)
+    return _Statements(
+        member=select(*PUBLIC_COLUMNS).where(Member.slug == bindparam("slug"), Member.is_public),
+        actions=select(*ACTION_COLUMNS)
+        .where(Action.member_id == bindparam("member_id"), Action.published.is_(True))
+        .order_by(Action.start_date.desc(), Action.id.desc()),
+        updates=select(*UPDATE_COLUMNS)
+        .where(ProgressUpdate.action_id.in_(action_ids))
+        .order_by(ProgressUpdate.reported_on, ProgressUpdate.id),
+        spaces=select(ActionSpace.action_id, ActionSpace.kind)
+        .where(ActionSpace.action_id.in_(action_ids))
+        .order_by(ActionSpace.action_id, ActionSpace.kind),
+        funding=select(ActionFunding.action_id, ActionFunding.source)
+        .where(ActionFunding.action_id.in_(action_ids))
+        .order_by(ActionFunding.action_id, ActionFunding.source),
+        action_counts=published_action_counts(bindparam("member_ids", expanding=True)),
+    )
 
 
 def public_member(slug: str) -> dict | None:
@@ -156,25 +223,16 @@ def _public_member(slug: str) -> dict | None:
 
 
 def _public_member_on(connection: Connection, slug: str) -> dict | None:
-    row = connection.execute(
-        select(*PUBLIC_COLUMNS).where(Member.slug == slug, Member.is_public)
-    ).first()
+    statements = _statements()
+    row = connection.execute(statements.member, {"slug": slug}).first()
     if row is None:
         return None
-    actions = connection.execute(
-        select(*ACTION_COLUMNS)
-        .where(Action.member_id == row.id, Action.published.is_(True))
-        .order_by(Action.start_date.desc(), Action.id.desc())
-    ).all()
+    actions = connection.execute(statements.actions, {"member_id": row.id}).all()
     ids = [a.id for a in actions]
     spaces, funding = _spaces_and_funding(connection, ids)
     updates: dict[int, list[dict]] = defaultdict(list)
     if ids:
-        for update in connection.execute(
-            select(*UPDATE_COLUMNS)
-            .where(ProgressUpdate.action_id.in_(ids))
-            .order_by(ProgressUpdate.reported_on, ProgressUpdate.id)
-        ):
+        for update in connection.execute(statements.updates, {"action_ids": ids}):
             updates[update.action_id].append(update_record(update))
     records = []
     for action in actions:

@@ -27,7 +27,7 @@ from portal.models.search import FTS_INSERT_TRIGGER, FTS_TABLE, PG_INDEX
 from portal.places.service import names_for
 
 # The attributes the index is made of.
-WATCHED = ("name", "region", "status", "geonames_id")
+WATCHED = ("name", "region", "status", "geonames_id", "country")
 
 
 def folded_names(name: str, geonames_id: int | None) -> str:
@@ -44,12 +44,19 @@ def folded_names(name: str, geonames_id: int | None) -> str:
     return "|" + "|".join(unique) + "|"
 
 
-def search_row(member_id: int, name: str, region: str, geonames_id: int | None) -> dict:
+def search_row(
+    member_id: int, name: str, region: str, geonames_id: int | None, country: str
+) -> dict:
     return {
         "member_id": member_id,
         "names": folded_names(name, geonames_id),
         "region": fold(region or ""),
+        "country": country,
     }
+
+
+# What search_row() is made from, in its order.
+_ROW_COLUMNS = (Member.id, Member.name, Member.region, Member.geonames_id, Member.country)
 
 
 def refresh(connection: Connection, member_ids: Iterable[int]) -> None:
@@ -60,9 +67,7 @@ def refresh(connection: Connection, member_ids: Iterable[int]) -> None:
     table = MemberSearch.__table__
     connection.execute(delete(table).where(table.c.member_id.in_(ids)))
     members = connection.execute(
-        select(Member.id, Member.name, Member.region, Member.geonames_id).where(
-            Member.id.in_(ids), Member.status.in_(PUBLIC_STATUSES)
-        )
+        select(*_ROW_COLUMNS).where(Member.id.in_(ids), Member.status.in_(PUBLIC_STATUSES))
     ).all()
     if members:
         connection.execute(insert(table), [search_row(*member) for member in members])
@@ -142,9 +147,7 @@ def rebuild(connection: Connection) -> int:
     table = MemberSearch.__table__
     connection.execute(delete(table))
     members = connection.execute(
-        select(Member.id, Member.name, Member.region, Member.geonames_id)
-        .where(Member.status.in_(PUBLIC_STATUSES))
-        .order_by(Member.id)
+        select(*_ROW_COLUMNS).where(Member.status.in_(PUBLIC_STATUSES)).order_by(Member.id)
     ).all()
     with words_index_paused(connection, 0):
         for start in range(0, len(members), BATCH):

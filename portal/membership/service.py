@@ -9,10 +9,11 @@ file is left without its row.
 import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import cache
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import permissions
@@ -183,10 +184,15 @@ def public_member(slug: str) -> PublicMember | None:
     if not is_slug(slug):
         return None
     with public_reads(db.session) as connection:
-        row = connection.execute(
-            select(*_PUBLIC_MEMBER_COLUMNS).where(Member.slug == slug, Member.is_public)
-        ).first()
+        row = connection.execute(_public_member_statement(), {"slug": slug}).first()
     return PublicMember(*row) if row is not None else None
+
+
+@cache
+def _public_member_statement():
+    # Built once per process (see pledges.service._public_actions_statement): the slug comes
+    # as a parameter.
+    return select(*_PUBLIC_MEMBER_COLUMNS).where(Member.slug == bindparam("slug"), Member.is_public)
 
 
 def public_profile(member: PublicMember) -> dict:

@@ -145,7 +145,10 @@ class Member(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    # The slug and the country name the cached public answers a member is in: a change loads
+    # the old value first (active history), so the answers of both are renewed
+    # (portal.models.publicdata), even when the member was read in an earlier transaction.
+    slug: Mapped[str] = mapped_column(String(140), unique=True, active_history=True)
     status: Mapped[MemberStatus] = mapped_column(EnumString(MemberStatus), default=DRAFT)
     # Bumped by every transition; a decision made on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -153,7 +156,7 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(120))
     # Case-, accent- and spacing-folded name, for duplicate detection and search.
     name_key: Mapped[str] = mapped_column(String(120))
-    country: Mapped[str] = mapped_column(String(2))
+    country: Mapped[str] = mapped_column(String(2), active_history=True)
     region: Mapped[str] = mapped_column(String(120), default="")
     region_key: Mapped[str] = mapped_column(String(120), default="", index=True)
     population: Mapped[int | None] = mapped_column(Integer)

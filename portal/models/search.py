@@ -3,8 +3,9 @@ known by, folded (portal.core.folding.fold).
 
 `names` holds the member's own name and, for a member chosen from the gazetteer, the GeoNames
 name and every alternate name of its place, each folded, between bars: "|copenhagen|kobenhavn|
-kopenhagen|...|". `region` is the folded region. portal.membership.search_index keeps the rows
-in step with the members, in the transaction that changes them.
+kopenhagen|...|". `region` is the folded region, `country` the member's.
+portal.membership.search_index keeps the rows in step with the members, in the transaction that
+changes them.
 
 The words are found through an index the models do not describe, created by the migration
 0007_search: on SQLite the FTS5 table member_search_fts (external content, kept by triggers);
@@ -13,7 +14,7 @@ by their start ("lodz" and "lod" find "lodz"). NOT_IN_MODELS names them for the 
 comparison of autogenerate and of the tests.
 """
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base
@@ -50,3 +51,6 @@ class MemberSearch(Base):
     )
     names: Mapped[str] = mapped_column(Text)
     region: Mapped[str] = mapped_column(Text, default="")
+    # The member's country: on PostgreSQL a search within countries keeps only their matches
+    # before it looks the members up (migration 0014).
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")

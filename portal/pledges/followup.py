@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
@@ -63,6 +64,20 @@ def _facts(row) -> ActionFacts:
     )
 
 
+@cache
+def _extensions_statement():
+    # Built once per process, the members' ids as a parameter: building a statement costs more
+    # than the query (see service._public_actions_statement).
+    return select(
+        DeadlineExtension.member_id,
+        DeadlineExtension.kind,
+        DeadlineExtension.action_id,
+        DeadlineExtension.due_on,
+        DeadlineExtension.status,
+        DeadlineExtension.new_due_on,
+    ).where(DeadlineExtension.member_id.in_(bindparam("member_ids", expanding=True)))
+
+
 def extensions_of(member_ids: list[int]) -> dict[int, dict[DeadlineRef, ExtensionFacts]]:
     """The requests for more time of these members, by member and deadline (one query per
     500 members)."""
@@ -70,14 +85,7 @@ def extensions_of(member_ids: list[int]) -> dict[int, dict[DeadlineRef, Extensio
     with public_reads(db.session) as connection:
         for start in range(0, len(member_ids), 500):
             rows = connection.execute(
-                select(
-                    DeadlineExtension.member_id,
-                    DeadlineExtension.kind,
-                    DeadlineExtension.action_id,
-                    DeadlineExtension.due_on,
-                    DeadlineExtension.status,
-                    DeadlineExtension.new_due_on,
-                ).where(DeadlineExtension.member_id.in_(member_ids[start : start + 500]))
+                _extensions_statement(), {"member_ids": member_ids[start : start + 500]}
             ).all()
             for row in rows:
                 found[row.member_id][(row.kind, row.action_id, row.due_on)] = ExtensionFacts(
