@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.directory import service
 from portal.directory.query import SORTS, parameters, parse_filters
+from portal.models import Member
 from portal.models.members import ON_HOLD
 from tests import factories
 
@@ -177,3 +179,36 @@ def test_the_statements_kept_are_bounded_and_the_oldest_shape_makes_room(app, me
         )
         for query in shapes[1:]
     ]
+
+
+@pytest.mark.parametrize("query", ["q=berg", "q=neu&country=AT,DE", "q=dorf&country=FR"])
+def test_a_search_with_a_category_finds_exactly_the_members_with_such_a_published_action(
+    app, members, db, query
+):
+    """The category is part of the search's own term then (on PostgreSQL inside the lookup of
+    the matches): the members found are those matching without it that have a published
+    action of the category."""
+    from portal.models import Action
+
+    args = dict(part.split("=") for part in query.split("&"))
+    category = "crisis_management"
+    factories.make_action(
+        db.session.scalars(select(Member).where(Member.name == "Berg")).one(),
+        category=category,
+        published=False,  # an unpublished action does not count
+    )
+    db.session.commit()
+    everyone = parse_filters(MultiDict({**args, "per_page": "200"}), default_status="approved")
+    with_category = parse_filters(
+        MultiDict({**args, "category": category, "per_page": "200"}), default_status="approved"
+    )
+    having = set(
+        db.session.scalars(
+            select(Member.slug)
+            .join(Action, Action.member_id == Member.id)
+            .where(Action.published.is_(True), Action.category == category)
+        )
+    )
+    found = [slug for slug, _ in page_of(with_category)[1]]
+    expected = [slug for slug, _ in page_of(everyone)[1] if slug in having]
+    assert found == expected and found

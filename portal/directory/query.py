@@ -352,10 +352,14 @@ class _SearchWords(TypeDecorator):
 class SearchMatch(ColumnElement[bool]):
     """members.id IN (the members whose names or region have a word starting with each of
     these words), found through the search index (portal.models.search): FTS5 on SQLite, the
-    GIN index over a tsvector on PostgreSQL. Words are fold()ed: [0-9a-z] only. Given the
-    countries searched in (a parameter, as in conditions()), PostgreSQL keeps only the
-    matches in them before the members are looked up; the caller filters the members by
-    country anyway."""
+    GIN index over a tsvector on PostgreSQL. Words are fold()ed: [0-9a-z] only.
+
+    Given the countries searched in and a category (parameters, as in conditions()),
+    PostgreSQL keeps only the matches in those countries with a published action of that
+    category before it looks the members up ("neu" in Germany with a category: 75 members
+    looked up, not 499; 3 to 5 ms a query instead of 7 to 8). The category is then this
+    term's alone (conditions() adds no other); the caller filters the members by country
+    anyway."""
 
     # No Boolean type: SQLite (no native booleans) would be given "... IN (...) = 1", which
     # its planner does not read as a search of the index.
@@ -363,11 +367,25 @@ class SearchMatch(ColumnElement[bool]):
     _traverse_internals = [
         ("words", InternalTraversal.dp_clauseelement),
         ("countries", InternalTraversal.dp_clauseelement),
+        ("category", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, words: tuple[str, ...], countries: BindParameter | None = None):
+    def __init__(
+        self,
+        words: tuple[str, ...],
+        countries: BindParameter | None = None,
+        category: BindParameter | None = None,
+    ):
         self.words = bindparam("search_words", tuple(words), type_=_SearchWords())
         self.countries = countries
+        self.category = category
+
+
+# A published action of the category, of the member whose id is given (our names only).
+_HAS_CATEGORY = (
+    "EXISTS (SELECT 1 FROM actions WHERE actions.member_id = {member_id} "
+    "AND actions.published = {true} AND actions.category = {category})"
+)
 
 
 # The words go in as a bound parameter; the SQL around them is ours (table and index names).
@@ -375,7 +393,11 @@ class SearchMatch(ColumnElement[bool]):
 def _search_match_sqlite(element: SearchMatch, compiler, **kw) -> str:
     member_id = compiler.process(Member.id, **kw)
     words = compiler.process(element.words, **kw)
-    return f"{member_id} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {words})"  # noqa: S608
+    match = f"{member_id} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {words})"  # noqa: S608
+    if element.category is None:
+        return match
+    category = compiler.process(element.category, **kw)
+    return f"({match} AND {_HAS_CATEGORY.format(member_id=member_id, true=1, category=category)})"
 
 
 @compiles(SearchMatch, "postgresql")
@@ -385,6 +407,12 @@ def _search_match_postgresql(element: SearchMatch, compiler, **kw) -> str:
     within = ""
     if element.countries is not None:
         within = f" AND country IN {compiler.process(element.countries, **kw)}"
+    if element.category is not None:
+        category = compiler.process(element.category, **kw)
+        has = _HAS_CATEGORY.format(
+            member_id="member_search.member_id", true="true", category=category
+        )
+        within += f" AND {has}"
     # = ANY(ARRAY(...)): the matches are read once (an InitPlan) and looked up by id. With IN
     # the planner may hash-join them against every member instead (25 ms, not 2, at 79,000).
     return (
@@ -455,7 +483,8 @@ def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
     terms: list[ColumnElement[bool]] = []
     if filters.words:
         countries = value("countries", expanding=True) if filters.countries else None
-        terms += [PublicWhenSearching(), SearchMatch(filters.words, countries)]
+        category = value("category") if filters.category else None
+        terms += [PublicWhenSearching(), SearchMatch(filters.words, countries, category)]
     else:
         terms.append(Member.is_public)
     if filters.countries:
@@ -472,7 +501,7 @@ def conditions(filters: DirectoryFilters) -> list[ColumnElement[bool]]:
         terms.append(Member.joined_on >= value("joined_from"))
     if filters.joined_to:
         terms.append(Member.joined_on <= value("joined_to"))
-    if filters.category:
+    if filters.category and not filters.words:  # a search's SearchMatch has it
         # EXISTS, looked up per candidate member through the index over (member_id,
         # published): an IN list would first gather every member with such an action (a
         # sixth of all actions, 60 ms at 77,000 members) before a search's few matches.
