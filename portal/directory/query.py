@@ -152,6 +152,11 @@ class DirectoryFilters:
             self.per_page,
         )
 
+    @property
+    def offset(self) -> int:
+        """The rows skipped before this page."""
+        return (self.page - 1) * self.per_page
+
     def without_paging(self) -> DirectoryFilters:
         return replace(self, page=1, per_page=DEFAULT_PER_PAGE)
 
@@ -621,7 +626,7 @@ def paged(statement: Select, filters: DirectoryFilters) -> Select:
 
 
 def page_parameters(filters: DirectoryFilters) -> dict[str, int]:
-    return {"page_limit": filters.per_page, "page_offset": (filters.page - 1) * filters.per_page}
+    return {"page_limit": filters.per_page, "page_offset": filters.offset}
 
 
 def count_members(filters: DirectoryFilters) -> Select:
@@ -649,7 +654,7 @@ def count_members(filters: DirectoryFilters) -> Select:
     return select(func.count()).select_from(Member).where(and_(*conditions(filters)))
 
 
-def published_action_counts(member_ids: list[int]) -> Select:
+def published_action_counts(member_ids: list[int] | BindParameter) -> Select:
     """(member_id, number of published actions) for these members, in one grouped query."""
     return (
         select(Action.member_id, func.count())

@@ -89,7 +89,6 @@ def _find_members(filters: DirectoryFilters) -> ResultPage:
 
 
 def _members_on(connection: Connection, filters: DirectoryFilters) -> ResultPage:
-    offset = (filters.page - 1) * filters.per_page
     inline_counts = _page_kind(filters)[1]
     values = parameters(filters) | page_parameters(filters)
     rows = connection.execute(_page_statement(filters), values).all()
@@ -97,7 +96,7 @@ def _members_on(connection: Connection, filters: DirectoryFilters) -> ResultPage
         total = rows[0].total
     else:
         # No row to carry the number: none at all, or a page past the last one.
-        total = (connection.scalar(count_members(filters)) or 0) if offset else 0
+        total = (connection.scalar(count_members(filters)) or 0) if filters.offset else 0
     if inline_counts:
         counts = {row.id: row.actions for row in rows}
     else:
@@ -124,9 +123,8 @@ def _page_statement_key(filters: DirectoryFilters) -> tuple:
 def _page_kind(filters: DirectoryFilters) -> tuple[bool, bool]:
     """(late_rows, inline_counts): whether the page reads its rows after their ids, and
     whether it counts its members' actions in its own query."""
-    offset = (filters.page - 1) * filters.per_page
-    late_rows = not filters.words and offset >= LATE_ROWS_FROM
-    return late_rows, late_rows or offset <= INLINE_COUNTS_UP_TO
+    late_rows = not filters.words and filters.offset >= LATE_ROWS_FROM
+    return late_rows, late_rows or filters.offset <= INLINE_COUNTS_UP_TO
 
 
 def _page_statement(filters: DirectoryFilters) -> Select:
